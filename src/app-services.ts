@@ -1,0 +1,16 @@
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Db } from './db/client.js';
+import type { Logger } from './logger.js';
+import type { AppPubSub } from './realtime/pubsub.js';
+import type { UrlCipher } from './security/url-cipher.js';
+
+/** The long-lived pieces a request handler may use; built once in src/app.ts. */
+export interface AppServices {
+  db: Db;
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  urlCipher: UrlCipher;
+  pubsub: AppPubSub;
+}

@@ -1,0 +1,73 @@
+// Builds and starts the whole server from a validated configuration. Used by
+// src/main.ts and by the tests, which start real servers on random ports.
+import type { AppServices } from './app-services.js';
+import { createTokenVerifier } from './auth/token-verifier.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './db/client.js';
+import { createHttpServer } from './http/server.js';
+import { createLogger, type Logger } from './logger.js';
+import { createInProcessPubSub } from './realtime/pubsub.js';
+import { resolveSecrets } from './security/secrets.js';
+import { createUrlCipher } from './security/url-cipher.js';
+
+export interface StartOptions {
+  config: Config;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export interface RunningApp {
+  /** e.g. http://127.0.0.1:4000 */
+  url: string;
+  port: number;
+  services: AppServices;
+  database: Database;
+  close(): Promise<void>;
+}
+
+export async function startApp({ config, clock = systemClock, logger = createLogger(config.logLevel) }: StartOptions): Promise<RunningApp> {
+  const secrets = await resolveSecrets(config);
+  if (secrets.usesDevJwtSecret) {
+    logger.warn('No JWT_SECRET or JWT_JWKS_URL set: using the development secret in DATA_DIR (npm run token mints tokens for it)');
+  }
+  const database = await openDatabase(config.database);
+  try {
+    const applied = await database.migrate();
+    logger.info({ engine: database.engine, applied }, applied.length ? 'database migrated' : 'database schema is up to date');
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+
+  const services: AppServices = {
+    db: database.db,
+    config,
+    logger,
+    clock,
+    urlCipher: createUrlCipher(secrets.icsEncryptionKey),
+    pubsub: createInProcessPubSub(),
+  };
+  const http = createHttpServer(services, createTokenVerifier(secrets.jwt));
+  const address = await http.listen(config.port, config.host).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
+  });
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host === '0.0.0.0' || host === '[::]' ? 'localhost' : host}:${address.port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port: address.port,
+    services,
+    database,
+    close: () => {
+      closing ??= (async () => {
+        await http.close(config.shutdownTimeoutMs);
+        await database.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,50 @@
+// One Prisma client for both storage engines, chosen by configuration:
+// PGlite (PostgreSQL in WASM, data in a local folder) by default, PostgreSQL
+// through @prisma/adapter-pg when DATABASE_URL is set.
+import { mkdir } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { Config } from '../config.js';
+import { PrismaClient } from '../generated/prisma/client.js';
+import { applyPendingMigrations } from './migrations.js';
+
+export type Db = PrismaClient;
+
+export interface Database {
+  db: Db;
+  engine: 'pglite' | 'postgres';
+  adapterFactory: SqlMigrationAwareDriverAdapterFactory;
+  /** Applies pending migrations; returns the names applied. */
+  migrate(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(database: Config['database']): Promise<Database> {
+  if (database.kind === 'postgres') {
+    const adapterFactory = new PrismaPg({ connectionString: database.url });
+    const db = new PrismaClient({ adapter: adapterFactory });
+    return {
+      db,
+      engine: 'postgres',
+      adapterFactory,
+      migrate: () => applyPendingMigrations(adapterFactory),
+      close: () => db.$disconnect(),
+    };
+  }
+  await mkdir(database.dataDir, { recursive: true });
+  const pglite = await PGlite.create(database.dataDir);
+  const adapterFactory = new PrismaPGlite(pglite);
+  const db = new PrismaClient({ adapter: adapterFactory });
+  return {
+    db,
+    engine: 'pglite',
+    adapterFactory,
+    migrate: () => applyPendingMigrations(adapterFactory),
+    close: async () => {
+      await db.$disconnect();
+      await pglite.close();
+    },
+  };
+}

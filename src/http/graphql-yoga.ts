@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
+import type { AppServices } from '../app-services.js';
+import { AuthenticationError, bearerToken, type TokenVerifier } from '../auth/token-verifier.js';
+import type { Viewer } from '../auth/viewer.js';
+import type { AppContext } from '../schema/context.js';
+import { requestError } from '../schema/errors.js';
+import { schema } from '../schema/index.js';
+
+/** What the transports hand to Yoga: an HTTP request, or a WebSocket's already-authenticated viewer. */
+export interface TransportContext {
+  requestId?: string;
+  /** Set by the WebSocket transport after connection_init was authenticated. */
+  socketViewer?: Viewer | null;
+}
+
+export type RoomcalYoga = YogaServerInstance<TransportContext, AppContext>;
+
+/** Resolves the viewer from an Authorization value; throws AuthenticationError for a bad one. */
+export async function viewerFromAuthorization(
+  verifyToken: TokenVerifier,
+  authorization: string | null | undefined,
+): Promise<Viewer | null> {
+  const token = bearerToken(authorization);
+  return token === undefined ? null : verifyToken(token);
+}
+
+export function createGraphqlYoga(services: AppServices, verifyToken: TokenVerifier): RoomcalYoga {
+  return createYoga<TransportContext, AppContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    logging: services.logger,
+    graphiql: { subscriptionsProtocol: 'WS', title: 'roomcal' },
+    maskedErrors: {
+      // Errors meant for clients carry a code and pass through; the rest are
+      // replaced by a generic message, and logged here with their stack.
+      maskError(error, message, isDev) {
+        const masked = maskError(error, message, isDev);
+        if (masked !== error) services.logger.error({ err: error }, 'unexpected error in a GraphQL operation');
+        return masked;
+      },
+    },
+    context: async ({ request, requestId, socketViewer }): Promise<AppContext> => {
+      let viewer: Viewer | null;
+      if (socketViewer !== undefined) {
+        viewer = socketViewer;
+      } else {
+        try {
+          viewer = await viewerFromAuthorization(verifyToken, request?.headers.get('authorization'));
+        } catch (error) {
+          if (error instanceof AuthenticationError) throw requestError('UNAUTHENTICATED', error.message);
+          throw error;
+        }
+      }
+      return { viewer, requestId: requestId ?? randomUUID(), services };
+    },
+  });
+}

@@ -1,0 +1,13 @@
+// Topics carry ids only: subscribers re-load the row, so payloads stay small
+// and survive a trip through Redis (JSON loses Date types) unchanged.
+import { createPubSub, type PubSub } from 'graphql-yoga';
+
+export type AppTopics = {
+  'room:updated': [roomId: string, payload: { roomId: string }];
+};
+
+export type AppPubSub = PubSub<AppTopics>;
+
+export function createInProcessPubSub(): AppPubSub {
+  return createPubSub<AppTopics>();
+}

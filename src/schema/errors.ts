@@ -1,0 +1,35 @@
+// Typed errors for clients: every error a caller can fix carries
+// `extensions.code`. Anything else is masked by Yoga and logged.
+import { GraphQLError } from 'graphql';
+
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'BAD_USER_INPUT'
+  | 'CONFLICT'
+  | 'RATE_LIMITED';
+
+const httpStatus: Record<ErrorCode, number> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  BAD_USER_INPUT: 400,
+  CONFLICT: 409,
+  RATE_LIMITED: 429,
+};
+
+export function appError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...extensions } });
+}
+
+/** For failures before execution (bad token), where Yoga answers with an HTTP status. */
+export function requestError(code: ErrorCode, message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, http: { status: httpStatus[code] } } });
+}
+
+export const unauthenticated = (message = 'Sign in to do this') => appError('UNAUTHENTICATED', message);
+export const forbidden = (message = 'You are not allowed to do this') => appError('FORBIDDEN', message);
+export const notFound = (message: string) => appError('NOT_FOUND', message);
+export const badUserInput = (message: string, field?: string) =>
+  appError('BAD_USER_INPUT', message, field ? { field } : {});

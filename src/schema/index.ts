@@ -1,0 +1,7 @@
+// Every domain file registers its types and fields on the builder when imported.
+import { lexicographicSortSchema } from 'graphql';
+import { builder } from './builder.js';
+import './room.js';
+import './server-time.js';
+
+export const schema = lexicographicSortSchema(builder.toSchema());
