@@ -1,12 +1,18 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    // graphql 16 ships CJS (main) and ESM (module) builds. Node loads the CJS one
+    // for our dependencies (Pothos, Yoga); Vite would pick the ESM one for our
+    // own files, and two graphql instances cannot share a schema.
+    alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // 2 cores: each test file starts its own server and databases.
+    // 2 cores: each test file starts its own servers and databases.
     maxWorkers: 2,
   },
 });

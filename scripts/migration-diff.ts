@@ -4,7 +4,7 @@
 import { mkdir, writeFile, access } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { createPGliteAdapterFactory } from '../src/db/pglite-adapter.js';
 import { defaultMigrationsDir, diffMigrationsToSchema } from '../src/db/migrations.js';
 
 const name = process.argv[2];
@@ -14,7 +14,7 @@ if (!name || !/^[a-z0-9_]+$/.test(name)) {
 }
 
 const pglite = new PGlite();
-const sql = await diffMigrationsToSchema(new PrismaPGlite(pglite));
+const sql = await diffMigrationsToSchema(createPGliteAdapterFactory(pglite));
 await pglite.close();
 if (sql.trim() === '') {
   console.log('schema.prisma matches the migrations: nothing to write.');

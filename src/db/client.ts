@@ -5,10 +5,10 @@ import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Config } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { applyPendingMigrations } from './migrations.js';
+import { createPGliteAdapterFactory } from './pglite-adapter.js';
 
 export type Db = PrismaClient;
 
@@ -35,7 +35,7 @@ export async function openDatabase(database: Config['database']): Promise<Databa
   }
   await mkdir(database.dataDir, { recursive: true });
   const pglite = await PGlite.create(database.dataDir);
-  const adapterFactory = new PrismaPGlite(pglite);
+  const adapterFactory = createPGliteAdapterFactory(pglite);
   const db = new PrismaClient({ adapter: adapterFactory });
   return {
     db,

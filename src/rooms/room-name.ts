@@ -12,6 +12,6 @@ export function roomNameProblem(name: string): string | null {
   if (!SLUG.test(name)) {
     return 'Room name may contain only lower-case letters, digits and single hyphens between them (e.g. "team-standup")';
   }
-  if (RESERVED.has(name)) return `"${name}" is reserved for the server's own addresses`;
+  if (RESERVED.has(name)) return `Room name "${name}" is reserved for the server's own addresses`;
   return null;
 }

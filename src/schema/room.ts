@@ -110,8 +110,8 @@ function icsSettingsData(
   let hasUrl = current?.icsUrlEncrypted != null;
   if (settings.url !== undefined) {
     // A new feed starts from scratch: old validators and body belong to the old URL.
+    // (The stored body of the old feed is dropped by the caller.)
     Object.assign(data, { icsLastEtag: null, icsLastModified: null, icsLastHash: null, icsFailureCount: 0 });
-    if (current) data.feed = { delete: true };
     if (settings.url === null) {
       Object.assign(data, { icsUrlEncrypted: null, icsEnabled: false, icsNextSyncAt: null });
       hasUrl = false;
@@ -214,8 +214,13 @@ builder.mutationFields((t) => ({
       const data: Prisma.RoomUpdateInput = input.ics ? icsSettingsData(input.ics, room, context) : {};
       if (input.name != null) data.name = validatedName(input.name);
       if (input.platform != null) data.platform = input.platform;
+      const { db } = context.services;
       try {
-        const updated = await context.services.db.room.update({ ...query, where: { id: room.id }, data });
+        const feedReplaced = input.ics?.url !== undefined;
+        const updated = await db.$transaction(async (tx) => {
+          if (feedReplaced) await tx.icsFeedSnapshot.deleteMany({ where: { roomId: room.id } });
+          return tx.room.update({ ...query, where: { id: room.id }, data });
+        });
         context.services.pubsub.publish('room:updated', room.id, { roomId: room.id });
         return updated;
       } catch (error) {

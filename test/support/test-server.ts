@@ -1,0 +1,162 @@
+// Starts the real server (HTTP + WebSocket) on a random port, on the chosen
+// storage engine, and talks to it the way clients do.
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print, type ExecutionResult } from 'graphql';
+import { createClient, type Client } from 'graphql-ws';
+import { SignJWT } from 'jose';
+import WebSocket from 'ws';
+import { startApp, type RunningApp } from '../../src/app.js';
+import type { Clock } from '../../src/clock.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { createTestDatabase, type Engine } from './databases.js';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256';
+export const TEST_ENCRYPTION_KEY = 'a'.repeat(64);
+
+export async function tokenFor(sub: string, options: { expiresIn?: string; secret?: string } = {}): Promise<string> {
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setIssuedAt()
+    .setExpirationTime(options.expiresIn ?? '1h')
+    .sign(new TextEncoder().encode(options.secret ?? TEST_JWT_SECRET));
+}
+
+export interface GraphqlResponse<T> {
+  status: number;
+  body: ExecutionResult<T> & { errors?: Array<{ message: string; extensions?: Record<string, unknown>; path?: string[] }> };
+}
+
+export interface TestServer {
+  app: RunningApp;
+  engine: Engine;
+  url: string;
+  graphqlUrl: string;
+  wsUrl: string;
+  /** GraphQL over HTTP POST; `as` is a user id whose token is sent, or a raw Authorization header. */
+  request<T, V>(
+    document: TypedDocumentNode<T, V>,
+    variables?: V,
+    auth?: { as?: string; authorization?: string },
+  ): Promise<GraphqlResponse<T>>;
+  /** A graphql-ws client over a real socket, closed with the server. */
+  wsClient(connectionParams?: Record<string, unknown>): Client;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(
+  engine: Engine,
+  options: { env?: Record<string, string>; clock?: Clock } = {},
+): Promise<TestServer> {
+  const database = await createTestDatabase(engine);
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: database.dataDir,
+    JWT_SECRET: TEST_JWT_SECRET,
+    ICS_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    PUBLIC_URL: 'https://rooms.example.com',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    SHUTDOWN_TIMEOUT_MS: '2000',
+    ...database.env,
+    ...options.env,
+  });
+  const app = await startApp({ config, clock: options.clock, logger: createLogger(config.logLevel) }).catch(async (error: unknown) => {
+    await database.drop();
+    throw error;
+  });
+  const graphqlUrl = `${app.url}/graphql`;
+  const clients: Client[] = [];
+  return {
+    app,
+    engine,
+    url: app.url,
+    graphqlUrl,
+    wsUrl: graphqlUrl.replace(/^http/, 'ws'),
+    async request(document, variables, auth = {}) {
+      const authorization = auth.authorization ?? (auth.as ? `Bearer ${await tokenFor(auth.as)}` : undefined);
+      const response = await fetch(graphqlUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json',
+          ...(authorization ? { authorization } : {}),
+        },
+        body: JSON.stringify({ query: print(document), variables }),
+      });
+      return { status: response.status, body: await response.json() };
+    },
+    wsClient(connectionParams) {
+      const client = createClient({
+        url: graphqlUrl.replace(/^http/, 'ws'),
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        lazy: true,
+        connectionParams,
+      });
+      clients.push(client);
+      return client;
+    },
+    async close() {
+      await Promise.all(clients.map((client) => client.dispose()));
+      await app.close();
+      await database.drop();
+    },
+  };
+}
+
+/** Runs one operation over graphql-ws and returns its single result. */
+export function wsExecute<T, V>(client: Client, document: TypedDocumentNode<T, V>, variables?: V): Promise<ExecutionResult<T>> {
+  return new Promise((resolve, reject) => {
+    let result: ExecutionResult<T> | undefined;
+    client.subscribe<T>(
+      { query: print(document), variables: variables as Record<string, unknown> | undefined },
+      {
+        next: (value) => (result = value as ExecutionResult<T>),
+        error: reject,
+        complete: () => (result ? resolve(result) : reject(new Error('no result'))),
+      },
+    );
+  });
+}
+
+/** Subscribes and collects payloads as they arrive; `next(n)` waits for the n-th. */
+export function wsSubscribe<T, V>(client: Client, document: TypedDocumentNode<T, V>, variables?: V) {
+  const received: ExecutionResult<T>[] = [];
+  const waiters: Array<{ count: number; resolve: () => void; reject: (error: unknown) => void }> = [];
+  let failure: unknown;
+  const settle = () => {
+    for (const waiter of [...waiters]) {
+      if (failure !== undefined) waiter.reject(failure);
+      else if (received.length >= waiter.count) waiter.resolve();
+      else continue;
+      waiters.splice(waiters.indexOf(waiter), 1);
+    }
+  };
+  const unsubscribe = client.subscribe<T>(
+    { query: print(document), variables: variables as Record<string, unknown> | undefined },
+    {
+      next: (value) => {
+        received.push(value as ExecutionResult<T>);
+        settle();
+      },
+      error: (error) => {
+        failure = error;
+        settle();
+      },
+      complete: () => {},
+    },
+  );
+  return {
+    received,
+    /** Resolves once `count` payloads have arrived in total. */
+    waitFor(count: number): Promise<ExecutionResult<T>[]> {
+      return new Promise<void>((resolve, reject) => {
+        waiters.push({ count, resolve, reject });
+        settle();
+      }).then(() => received);
+    },
+    unsubscribe,
+  };
+}
