@@ -1,9 +1,11 @@
+import type { FeedFetcher } from './calendar/feed-fetcher.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import type { Logger } from './logger.js';
 import type { AppPubSub } from './realtime/pubsub.js';
 import type { UrlCipher } from './security/url-cipher.js';
+import type { SyncScheduler } from './sync/sync-scheduler.js';
 
 /** The long-lived pieces a request handler may use; built once in src/app.ts. */
 export interface AppServices {
@@ -13,4 +15,6 @@ export interface AppServices {
   clock: Clock;
   urlCipher: UrlCipher;
   pubsub: AppPubSub;
+  feedFetcher: FeedFetcher;
+  calendarSync: SyncScheduler;
 }

@@ -5,11 +5,14 @@ import { createTokenVerifier } from './auth/token-verifier.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
+import { createFeedFetcher, FEED_FETCH_DEFAULTS } from './calendar/feed-fetcher.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger, type Logger } from './logger.js';
 import { createInProcessPubSub } from './realtime/pubsub.js';
 import { resolveSecrets } from './security/secrets.js';
 import { createUrlCipher } from './security/url-cipher.js';
+import { createRoomSyncer } from './sync/room-sync.js';
+import { createSyncScheduler } from './sync/sync-scheduler.js';
 
 export interface StartOptions {
   config: Config;
@@ -40,19 +43,25 @@ export async function startApp({ config, clock = systemClock, logger = createLog
     throw error;
   }
 
-  const services: AppServices = {
-    db: database.db,
-    config,
-    logger,
-    clock,
-    urlCipher: createUrlCipher(secrets.icsEncryptionKey),
-    pubsub: createInProcessPubSub(),
-  };
+  const urlCipher = createUrlCipher(secrets.icsEncryptionKey);
+  const pubsub = createInProcessPubSub();
+  const feedFetcher = createFeedFetcher({
+    timeoutMs: config.ics.fetchTimeoutMs,
+    maxBytes: config.ics.maxBytes,
+    maxRedirects: FEED_FETCH_DEFAULTS.maxRedirects,
+    allowPrivateNetworks: config.ics.allowPrivateNetworks,
+    allowHttp: config.ics.allowHttp,
+    userAgent: 'roomcal (+calendar sync)',
+  });
+  const syncer = createRoomSyncer({ db: database.db, clock, logger, config, fetcher: feedFetcher, urlCipher, pubsub });
+  const calendarSync = createSyncScheduler({ db: database.db, clock, logger, config, syncer });
+  const services: AppServices = { db: database.db, config, logger, clock, urlCipher, pubsub, feedFetcher, calendarSync };
   const http = createHttpServer(services, createTokenVerifier(secrets.jwt));
   const address = await http.listen(config.port, config.host).catch(async (error: unknown) => {
     await database.close();
     throw error;
   });
+  if (config.sync.enabled) calendarSync.start();
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? 'localhost' : host}:${address.port}`;
 
@@ -64,7 +73,9 @@ export async function startApp({ config, clock = systemClock, logger = createLog
     database,
     close: () => {
       closing ??= (async () => {
+        await calendarSync.stop(); // in-flight syncs finish and release their leases
         await http.close(config.shutdownTimeoutMs);
+        await feedFetcher.close();
         await database.close();
       })();
       return closing;

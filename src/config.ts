@@ -7,6 +7,15 @@ const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
+function isKnownTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const envSchema = z
@@ -33,6 +42,18 @@ const envSchema = z
     ICS_ALLOW_HTTP: booleanFlag.default(false),
     ICS_ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+    ICS_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+    ICS_MAX_BYTES: z.coerce.number().int().min(1024).max(200 * 1024 * 1024).default(10 * 1024 * 1024),
+    ICS_DEFAULT_TIME_ZONE: z
+      .string()
+      .refine(isKnownTimeZone, 'must be an IANA time zone such as Europe/Berlin')
+      .default('UTC'),
+    SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+    SYNC_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
+    SYNC_ENABLED: booleanFlag.default(true),
+    SYNC_WINDOW_PAST_MINUTES: z.coerce.number().int().min(0).max(7 * 24 * 60).default(60),
+    SYNC_WINDOW_FUTURE_HOURS: z.coerce.number().int().min(1).max(24 * 31).default(24),
+    MANUAL_SYNC_MIN_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   })
   .refine((env) => !(env.JWT_SECRET && env.JWT_JWKS_URL), {
     message: 'set JWT_SECRET or JWT_JWKS_URL, not both',
@@ -56,7 +77,23 @@ export type Config = {
   logLevel: (typeof logLevels)[number];
   jwt: { secret?: string; jwksUrl?: string; issuer?: string; audience?: string };
   icsEncryptionKey?: string;
-  ics: { allowHttp: boolean; allowPrivateNetworks: boolean };
+  ics: {
+    allowHttp: boolean;
+    allowPrivateNetworks: boolean;
+    fetchTimeoutMs: number;
+    maxBytes: number;
+    /** Zone for floating times and all-day dates of feeds that name none. */
+    defaultTimeZone: string;
+  };
+  sync: {
+    /** Run the background scheduler (tests drive syncs themselves). */
+    enabled: boolean;
+    concurrency: number;
+    pollIntervalMs: number;
+    windowPastMs: number;
+    windowFutureMs: number;
+    manualSyncMinIntervalMs: number;
+  };
   shutdownTimeoutMs: number;
 };
 
@@ -95,7 +132,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     jwt: { secret: e.JWT_SECRET, jwksUrl: e.JWT_JWKS_URL, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
     icsEncryptionKey: e.ICS_ENCRYPTION_KEY,
-    ics: { allowHttp: e.ICS_ALLOW_HTTP, allowPrivateNetworks: e.ICS_ALLOW_PRIVATE_NETWORKS },
+    ics: {
+      allowHttp: e.ICS_ALLOW_HTTP,
+      allowPrivateNetworks: e.ICS_ALLOW_PRIVATE_NETWORKS,
+      fetchTimeoutMs: e.ICS_FETCH_TIMEOUT_MS,
+      maxBytes: e.ICS_MAX_BYTES,
+      defaultTimeZone: e.ICS_DEFAULT_TIME_ZONE,
+    },
+    sync: {
+      enabled: e.SYNC_ENABLED,
+      concurrency: e.SYNC_CONCURRENCY,
+      pollIntervalMs: e.SYNC_POLL_INTERVAL_MS,
+      windowPastMs: e.SYNC_WINDOW_PAST_MINUTES * 60_000,
+      windowFutureMs: e.SYNC_WINDOW_FUTURE_HOURS * 3_600_000,
+      manualSyncMinIntervalMs: e.MANUAL_SYNC_MIN_INTERVAL_SECONDS * 1000,
+    },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };
 }

@@ -4,6 +4,7 @@ import { createPubSub, type PubSub } from 'graphql-yoga';
 
 export type AppTopics = {
   'room:updated': [roomId: string, payload: { roomId: string }];
+  'room:sync': [roomId: string, payload: { roomId: string; phase: 'STARTED' | 'FINISHED' }];
 };
 
 export type AppPubSub = PubSub<AppTopics>;

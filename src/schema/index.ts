@@ -2,6 +2,7 @@
 import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.js';
 import './room.js';
+import './calendar.js';
 import './server-time.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

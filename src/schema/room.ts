@@ -11,7 +11,7 @@ const VideoPlatform = builder.enumType('VideoPlatform', {
   values: { LOCAL: { description: 'Built-in platform for development and tests' }, WHEREBY: {} } as const,
 });
 
-const SyncOutcome = builder.enumType('SyncOutcome', {
+export const SyncOutcome = builder.enumType('SyncOutcome', {
   values: ['SUCCESS', 'UNCHANGED', 'ERROR', 'SKIPPED'] as const,
 });
 
