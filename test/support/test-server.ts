@@ -31,6 +31,8 @@ export interface GraphqlResponse<T> {
 export interface TestServer {
   app: RunningApp;
   engine: Engine;
+  /** DATABASE_URL of this server's database (PostgreSQL only): a second server given it shares the database. */
+  databaseEnv: Record<string, string>;
   url: string;
   graphqlUrl: string;
   wsUrl: string;
@@ -71,6 +73,7 @@ export async function startTestServer(
   return {
     app,
     engine,
+    databaseEnv: database.env,
     url: app.url,
     graphqlUrl,
     wsUrl: graphqlUrl.replace(/^http/, 'ws'),
