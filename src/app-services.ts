@@ -3,6 +3,7 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import type { Logger } from './logger.js';
+import type { Metrics } from './observability/metrics.js';
 import type { AppPubSub } from './realtime/pubsub.js';
 import type { UrlCipher } from './security/url-cipher.js';
 import type { SyncScheduler } from './sync/sync-scheduler.js';
@@ -17,4 +18,5 @@ export interface AppServices {
   pubsub: AppPubSub;
   feedFetcher: FeedFetcher;
   calendarSync: SyncScheduler;
+  metrics: Metrics;
 }

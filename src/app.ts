@@ -8,7 +8,8 @@ import { openDatabase, type Database } from './db/client.js';
 import { createFeedFetcher, FEED_FETCH_DEFAULTS } from './calendar/feed-fetcher.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger, type Logger } from './logger.js';
-import { createInProcessPubSub } from './realtime/pubsub.js';
+import { createMetrics } from './observability/metrics.js';
+import { createAppPubSub } from './realtime/pubsub.js';
 import { resolveSecrets } from './security/secrets.js';
 import { createUrlCipher } from './security/url-cipher.js';
 import { createRoomSyncer } from './sync/room-sync.js';
@@ -44,7 +45,8 @@ export async function startApp({ config, clock = systemClock, logger = createLog
   }
 
   const urlCipher = createUrlCipher(secrets.icsEncryptionKey);
-  const pubsub = createInProcessPubSub();
+  const metrics = createMetrics({ db: database.db, clock });
+  const pubsub = createAppPubSub({ redisUrl: config.redisUrl, metrics });
   const feedFetcher = createFeedFetcher({
     timeoutMs: config.ics.fetchTimeoutMs,
     maxBytes: config.ics.maxBytes,
@@ -53,9 +55,9 @@ export async function startApp({ config, clock = systemClock, logger = createLog
     allowHttp: config.ics.allowHttp,
     userAgent: 'roomcal (+calendar sync)',
   });
-  const syncer = createRoomSyncer({ db: database.db, clock, logger, config, fetcher: feedFetcher, urlCipher, pubsub });
+  const syncer = createRoomSyncer({ db: database.db, clock, logger, config, fetcher: feedFetcher, urlCipher, pubsub, metrics });
   const calendarSync = createSyncScheduler({ db: database.db, clock, logger, config, syncer });
-  const services: AppServices = { db: database.db, config, logger, clock, urlCipher, pubsub, feedFetcher, calendarSync };
+  const services: AppServices = { db: database.db, config, logger, clock, urlCipher, pubsub, feedFetcher, calendarSync, metrics };
   const http = createHttpServer(services, createTokenVerifier(secrets.jwt));
   const address = await http.listen(config.port, config.host).catch(async (error: unknown) => {
     await database.close();
@@ -76,6 +78,7 @@ export async function startApp({ config, clock = systemClock, logger = createLog
         await calendarSync.stop(); // in-flight syncs finish and release their leases
         await http.close(config.shutdownTimeoutMs);
         await feedFetcher.close();
+        await pubsub.close();
         await database.close();
       })();
       return closing;

@@ -29,6 +29,7 @@ const envSchema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL (leave it unset for the embedded PGlite)')
       .optional(),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
     DATA_DIR: z.string().min(1).default('./data'),
     LOG_LEVEL: z.enum(logLevels, { message: `must be one of ${logLevels.join(', ')}` }).default('info'),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -74,6 +75,8 @@ export type Config = {
   publicUrl: string;
   database: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
   dataDir: string;
+  /** Subscription fan-out across instances; in-process when unset. */
+  redisUrl?: string;
   logLevel: (typeof logLevels)[number];
   jwt: { secret?: string; jwksUrl?: string; issuer?: string; audience?: string };
   icsEncryptionKey?: string;
@@ -114,7 +117,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? 'environment');
         const value = present[name];
-        const shown = value === undefined || /SECRET|KEY|DATABASE_URL/.test(name) ? '' : ` (got "${value}")`;
+        const shown = value === undefined || /SECRET|KEY|_URL/.test(name) ? '' : ` (got "${value}")`;
         return `${name}: ${issue.message}${shown}`;
       }),
     );
@@ -129,6 +132,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ? { kind: 'postgres', url: e.DATABASE_URL }
       : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
     dataDir,
+    redisUrl: e.REDIS_URL,
     logLevel: e.LOG_LEVEL,
     jwt: { secret: e.JWT_SECRET, jwksUrl: e.JWT_JWKS_URL, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
     icsEncryptionKey: e.ICS_ENCRYPTION_KEY,

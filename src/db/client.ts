@@ -44,7 +44,7 @@ export async function openDatabase(database: Config['database']): Promise<Databa
     migrate: () => applyPendingMigrations(adapterFactory),
     close: async () => {
       await db.$disconnect();
-      await pglite.close();
+      if (!pglite.closed) await pglite.close();
     },
   };
 }

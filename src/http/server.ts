@@ -34,7 +34,7 @@ export function createHttpServer(services: AppServices, verifyToken: TokenVerifi
     res.setHeader('x-request-id', requestId);
     const started = performance.now();
     res.on('finish', () => {
-      const level = req.url === '/health' || req.url === '/ready' ? 'debug' : 'info';
+      const level = req.url === '/health' || req.url === '/ready' || req.url === '/metrics' ? 'debug' : 'info';
       services.logger[level](
         { requestId, method: req.method, path: req.url?.split('?')[0], status: res.statusCode, ms: Math.round(performance.now() - started) },
         'request',
@@ -52,6 +52,10 @@ export function createHttpServer(services: AppServices, verifyToken: TokenVerifi
         services.logger.warn({ err: error }, 'readiness check: database unreachable');
         return sendJson(res, 503, { status: 'database unreachable' });
       }
+    }
+    if (path === '/metrics') {
+      res.writeHead(200, { 'content-type': services.metrics.registry.contentType });
+      return void res.end(await services.metrics.registry.metrics());
     }
     await yoga.handle(req, res, { requestId });
   }

@@ -13,6 +13,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { Room, SyncOutcome } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { AppPubSub } from '../realtime/pubsub.js';
 import type { UrlCipher } from '../security/url-cipher.js';
 import { retryDelayMs } from './backoff.js';
@@ -37,12 +38,7 @@ export interface RoomSyncDeps {
   fetcher: FeedFetcher;
   urlCipher: UrlCipher;
   pubsub: AppPubSub;
-}
-
-/** What the feed yields for the window, before anything is stored. */
-export interface FeedSnapshot {
-  eventsInFeed: number;
-  instancesInWindow: CalendarInstance[];
+  metrics: Metrics;
 }
 
 export function windowAt(now: Date, sync: Config['sync']): { start: Date; end: Date } {
@@ -69,7 +65,7 @@ export function describeSyncError(error: unknown): string {
 }
 
 export function createRoomSyncer(deps: RoomSyncDeps) {
-  const { db, clock, logger, config, fetcher, urlCipher, pubsub } = deps;
+  const { db, clock, logger, config, fetcher, urlCipher, pubsub, metrics } = deps;
   const parsedFeeds = new ParsedFeedCache(256);
 
   async function storedBody(roomId: string): Promise<string | null> {
@@ -183,6 +179,7 @@ export function createRoomSyncer(deps: RoomSyncDeps) {
     } catch (error) {
       report = await recordFailure(room, startedAt, error);
     }
+    metrics.recordSync(report.status, report.durationMs);
     pubsub.publish('room:sync', roomId, { roomId, phase: 'FINISHED' });
     return report;
   }

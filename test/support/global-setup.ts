@@ -8,13 +8,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { TestProject } from 'vitest/node';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 
+export const DEFAULT_TEST_REDIS_URL = 'redis://127.0.0.1:6379';
 export const DEFAULT_TEST_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     postgresAdminUrl: string | null;
+    redisUrl: string | null;
     /** An initialized, empty PGlite data folder; copy it, never open it in place. */
     pgliteTemplateDir: string;
   }
@@ -27,6 +30,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await template.close();
   project.provide('pgliteTemplateDir', templateDir);
   await checkPostgres(project);
+  await checkRedis(project);
   return () => rm(templateRoot, { recursive: true, force: true });
 }
 
@@ -43,5 +47,21 @@ async function checkPostgres(project: TestProject): Promise<void> {
     project.provide('postgresAdminUrl', null);
   } finally {
     await client.end().catch(() => {});
+  }
+}
+
+async function checkRedis(project: TestProject): Promise<void> {
+  const url = process.env.TEST_REDIS_URL ?? DEFAULT_TEST_REDIS_URL;
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3000, retryStrategy: () => null });
+  try {
+    await client.connect();
+    await client.ping();
+    project.provide('redisUrl', url);
+  } catch (error) {
+    if (process.env.CI) throw new Error(`Redis is required in CI but unreachable at ${url}: ${(error as Error).message}`);
+    console.warn(`\n[roomcal tests] Redis unreachable at ${url} (${(error as Error).message}): Redis tests are SKIPPED.\n`);
+    project.provide('redisUrl', null);
+  } finally {
+    client.disconnect();
   }
 }
