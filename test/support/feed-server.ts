@@ -10,6 +10,8 @@ export interface FeedResponse {
   /** Send an ETag (derived from the body) and answer If-None-Match with 304. */
   etag?: boolean;
   contentType?: string;
+  /** Answer only after this long (a slow provider). */
+  delayMs?: number;
 }
 
 export interface FeedServer {
@@ -35,7 +37,9 @@ export async function startFeedServer(): Promise<FeedServer> {
       headers.etag = etag;
       if (req.headers['if-none-match'] === etag) return void res.writeHead(304, headers).end();
     }
-    res.writeHead(response.status ?? 200, headers).end(response.body);
+    const send = () => res.writeHead(response.status ?? 200, headers).end(response.body);
+    if (response.delayMs) setTimeout(send, response.delayMs);
+    else send();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -8,6 +8,7 @@ import { CreateRoom } from '../api/operations.js';
 import { TestClock } from '../support/clock.js';
 import { engines } from '../support/databases.js';
 import { icsCalendar, startFeedServer, type FeedServer } from '../support/feed-server.js';
+import { openDatabase } from '../../src/db/client.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { EnableCalendar, RoomCalendar, SyncRoomCalendar } from './operations.js';
 
@@ -140,5 +141,35 @@ describe.runIf(engines.includes('postgres'))('several instances on one PostgreSQ
     const room = await db.room.findUniqueOrThrow({ where: { name: 'shared-0' } });
     expect(room.icsLeaseOwner).toBeNull();
     expect(room.icsLastStatus).toBe('UNCHANGED');
+  });
+});
+
+describe.each(engines)('shutdown during a sync on %s', (engine) => {
+  it('lets the in-flight sync finish and record its outcome before the database closes', async () => {
+    const feeds = await startFeedServer();
+    const server = await startTestServer(engine, {
+      clock: new TestClock(T0),
+      env: { ...syncEnv, SYNC_ENABLED: 'true', SYNC_POLL_INTERVAL_MS: '100' },
+    });
+    try {
+      feeds.serve('/slow.ics', { body: goodFeed('slow'), delayMs: 800 });
+      await server.request(CreateRoom, { input: { name: 'slow' } }, { as: 'owner' });
+      await server.request(EnableCalendar, { name: 'slow', url: feeds.url('/slow.ics') }, { as: 'owner' });
+      await expect.poll(() => feeds.requests('/slow.ics').length, { timeout: 5000 }).toBe(1); // the scheduler is fetching
+
+      await server.app.close(); // SIGTERM path
+      const reopened = await openDatabase(server.app.services.config.database);
+      try {
+        const room = await reopened.db.room.findUniqueOrThrow({ where: { name: 'slow' } });
+        expect(room.icsLastStatus).toBe('SUCCESS');
+        expect(room.icsLeaseOwner).toBeNull();
+        expect(await reopened.db.calendarEvent.count({ where: { roomId: room.id } })).toBe(2);
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      await server.close();
+      await feeds.close();
+    }
   });
 });
