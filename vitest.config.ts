@@ -10,8 +10,10 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Generous: some tests start whole servers (PGlite initdb, the WASM schema engine)
+    // and CI machines have 2 cores.
+    testTimeout: 90_000,
+    hookTimeout: 120_000,
     // 2 cores: each test file starts its own servers and databases.
     maxWorkers: 2,
   },

@@ -3,6 +3,8 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import type { Logger } from './logger.js';
+import type { MeetingScheduler } from './meetings/meeting-scheduler.js';
+import type { PlatformRegistry } from './meetings/platform-registry.js';
 import type { Metrics } from './observability/metrics.js';
 import type { AppPubSub } from './realtime/pubsub.js';
 import type { UrlCipher } from './security/url-cipher.js';
@@ -19,4 +21,6 @@ export interface AppServices {
   feedFetcher: FeedFetcher;
   calendarSync: SyncScheduler;
   metrics: Metrics;
+  platforms: PlatformRegistry;
+  meetings: MeetingScheduler;
 }

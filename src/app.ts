@@ -7,6 +7,8 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import { createFeedFetcher, FEED_FETCH_DEFAULTS } from './calendar/feed-fetcher.js';
 import { createHttpServer } from './http/server.js';
+import { createMeetingScheduler } from './meetings/meeting-scheduler.js';
+import { createPlatformRegistry } from './meetings/platform-registry.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { createAppPubSub } from './realtime/pubsub.js';
@@ -57,13 +59,35 @@ export async function startApp({ config, clock = systemClock, logger = createLog
   });
   const syncer = createRoomSyncer({ db: database.db, clock, logger, config, fetcher: feedFetcher, urlCipher, pubsub, metrics });
   const calendarSync = createSyncScheduler({ db: database.db, clock, logger, config, syncer });
-  const services: AppServices = { db: database.db, config, logger, clock, urlCipher, pubsub, feedFetcher, calendarSync, metrics };
+  const platforms = createPlatformRegistry(config);
+  const meetings = createMeetingScheduler({
+    db: database.db,
+    clock,
+    logger,
+    pubsub,
+    platforms,
+    precreateLeadMs: config.meetings.precreateLeadMs,
+  });
+  const services: AppServices = {
+    db: database.db,
+    config,
+    logger,
+    clock,
+    urlCipher,
+    pubsub,
+    feedFetcher,
+    calendarSync,
+    metrics,
+    platforms,
+    meetings,
+  };
   const http = createHttpServer(services, createTokenVerifier(secrets.jwt));
   const address = await http.listen(config.port, config.host).catch(async (error: unknown) => {
     await database.close();
     throw error;
   });
   if (config.sync.enabled) calendarSync.start();
+  if (config.meetings.enabled) meetings.start(config.meetings.tickMs);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? 'localhost' : host}:${address.port}`;
 
@@ -76,6 +100,7 @@ export async function startApp({ config, clock = systemClock, logger = createLog
     close: () => {
       closing ??= (async () => {
         await calendarSync.stop(); // in-flight syncs finish and release their leases
+        await meetings.stop();
         await http.close(config.shutdownTimeoutMs);
         await feedFetcher.close();
         await pubsub.close();

@@ -55,6 +55,13 @@ const envSchema = z
     SYNC_WINDOW_PAST_MINUTES: z.coerce.number().int().min(0).max(7 * 24 * 60).default(60),
     SYNC_WINDOW_FUTURE_HOURS: z.coerce.number().int().min(1).max(24 * 31).default(24),
     MANUAL_SYNC_MIN_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+    MEETINGS_ENABLED: booleanFlag.default(true),
+    MEETING_TICK_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+    MEETING_PRECREATE_LEAD_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+    WHEREBY_API_KEY: z.string().min(1).optional(),
+    WHEREBY_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.whereby.dev/v1'),
+    WHEREBY_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    LOCAL_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   })
   .refine((env) => !(env.JWT_SECRET && env.JWT_JWKS_URL), {
     message: 'set JWT_SECRET or JWT_JWKS_URL, not both',
@@ -96,6 +103,14 @@ export type Config = {
     windowPastMs: number;
     windowFutureMs: number;
     manualSyncMinIntervalMs: number;
+  };
+  meetings: {
+    /** Run the meeting scheduler on this instance (tests drive it themselves). */
+    enabled: boolean;
+    tickMs: number;
+    precreateLeadMs: number;
+    whereby: { apiKey?: string; apiUrl: string; webhookSecret?: string };
+    localWebhookSecret?: string;
   };
   shutdownTimeoutMs: number;
 };
@@ -150,6 +165,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       windowPastMs: e.SYNC_WINDOW_PAST_MINUTES * 60_000,
       windowFutureMs: e.SYNC_WINDOW_FUTURE_HOURS * 3_600_000,
       manualSyncMinIntervalMs: e.MANUAL_SYNC_MIN_INTERVAL_SECONDS * 1000,
+    },
+    meetings: {
+      enabled: e.MEETINGS_ENABLED,
+      tickMs: e.MEETING_TICK_MS,
+      precreateLeadMs: e.MEETING_PRECREATE_LEAD_SECONDS * 1000,
+      whereby: { apiKey: e.WHEREBY_API_KEY, apiUrl: e.WHEREBY_API_URL, webhookSecret: e.WHEREBY_WEBHOOK_SECRET },
+      localWebhookSecret: e.LOCAL_WEBHOOK_SECRET,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };

@@ -9,6 +9,7 @@ import type { ExecutionArgs } from 'graphql';
 import type { AppServices } from '../app-services.js';
 import type { TokenVerifier } from '../auth/token-verifier.js';
 import type { Viewer } from '../auth/viewer.js';
+import { handleWebhook } from '../meetings/webhook-handler.js';
 import { createGraphqlYoga, viewerFromAuthorization, type RoomcalYoga } from './graphql-yoga.js';
 
 export interface HttpServer {
@@ -53,6 +54,7 @@ export function createHttpServer(services: AppServices, verifyToken: TokenVerifi
         return sendJson(res, 503, { status: 'database unreachable' });
       }
     }
+    if (path?.startsWith('/webhooks/') && (await handleWebhook(services, req, res, path))) return;
     if (path === '/metrics') {
       res.writeHead(200, { 'content-type': services.metrics.registry.contentType });
       return void res.end(await services.metrics.registry.metrics());

@@ -10,6 +10,12 @@ import type { Metrics } from '../observability/metrics.js';
 export type AppTopics = {
   'room:updated': [roomId: string, payload: { roomId: string }];
   'room:sync': [roomId: string, payload: { roomId: string; phase: 'STARTED' | 'FINISHED' }];
+  /** A meeting of the room reached its start (published once per meeting). */
+  'room:meeting-started': [roomId: string, payload: { meetingId: string }];
+  /** The room's schedule changed: events synced, meetings created, moved or closed. */
+  'room:schedule': [roomId: string, payload: { roomId: string }];
+  /** The count travels with the event: a later change must not rewrite what this one reported. */
+  'meeting:participants': [meetingId: string, payload: { meetingId: string; participantCount: number }];
 };
 
 export interface AppPubSub {

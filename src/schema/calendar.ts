@@ -11,7 +11,7 @@ import type { AppContext } from './context.js';
 import { appError, badUserInput, notFound } from './errors.js';
 import { findOwnedRoom, SyncOutcome } from './room.js';
 
-interface AttendeeShape {
+export interface AttendeeShape {
   email: string | null;
   name: string | null;
   partstat: string | null;
@@ -19,7 +19,7 @@ interface AttendeeShape {
   isOrganizer: boolean;
 }
 
-const Attendee = builder.objectRef<AttendeeShape>('Attendee').implement({
+export const Attendee = builder.objectRef<AttendeeShape>('Attendee').implement({
   fields: (t) => ({
     email: t.exposeString('email', { nullable: true }),
     name: t.exposeString('name', { nullable: true }),

@@ -8,7 +8,10 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'BAD_USER_INPUT'
   | 'CONFLICT'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  | 'MEETING_NOT_ACTIVE'
+  | 'MEETING_ENDED'
+  | 'PLATFORM_UNAVAILABLE';
 
 const httpStatus: Record<ErrorCode, number> = {
   UNAUTHENTICATED: 401,
@@ -17,6 +20,9 @@ const httpStatus: Record<ErrorCode, number> = {
   BAD_USER_INPUT: 400,
   CONFLICT: 409,
   RATE_LIMITED: 429,
+  MEETING_NOT_ACTIVE: 409,
+  MEETING_ENDED: 410,
+  PLATFORM_UNAVAILABLE: 503,
 };
 
 export function appError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {

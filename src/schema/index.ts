@@ -3,6 +3,7 @@ import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.js';
 import './room.js';
 import './calendar.js';
+import './meeting.js';
 import './server-time.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

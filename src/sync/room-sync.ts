@@ -175,6 +175,9 @@ export function createRoomSyncer(deps: RoomSyncDeps) {
           },
         });
       });
+      if (counts.created + counts.updated + counts.deleted + counts.restored > 0) {
+        pubsub.publish('room:schedule', roomId, { roomId });
+      }
       report = { roomId, status, error: null, durationMs: clock.now().getTime() - startedAt.getTime() };
     } catch (error) {
       report = await recordFailure(room, startedAt, error);

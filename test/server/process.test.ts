@@ -19,7 +19,7 @@ function startProcess(env: Record<string, string>): { child: ChildProcessWithout
   return { child, output: () => output };
 }
 
-async function waitForOutput(output: () => string, pattern: RegExp, timeoutMs = 45_000): Promise<RegExpMatchArray> {
+async function waitForOutput(output: () => string, pattern: RegExp, timeoutMs = 80_000): Promise<RegExpMatchArray> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const match = pattern.exec(output());

@@ -1,0 +1,37 @@
+// Participant counts reported by the video platform's webhooks.
+import type { Db } from '../db/client.js';
+import type { AppPubSub } from '../realtime/pubsub.js';
+
+export type ParticipantUpdate = 'applied' | 'stale' | 'unknown-meeting';
+
+/**
+ * Sets the meeting's count as of `eventTime`. A report older than the one
+ * applied last is ignored (webhooks can arrive out of order). Reaching zero
+ * starts the empty-room grace period; a join during it cancels the close,
+ * because the close rule needs a count of zero.
+ */
+export async function applyParticipantCount(
+  deps: { db: Db; pubsub: AppPubSub },
+  input: { platformMeetingId: string; count: number; eventTime: Date; receivedAt: Date },
+): Promise<ParticipantUpdate> {
+  const meeting = await deps.db.meeting.findFirst({
+    where: { platformMeetingId: input.platformMeetingId },
+    select: { id: true, firstJoinedAt: true },
+  });
+  if (!meeting) return 'unknown-meeting';
+  const { count } = await deps.db.meeting.updateMany({
+    where: {
+      id: meeting.id,
+      OR: [{ participantCountAt: null }, { participantCountAt: { lte: input.eventTime } }],
+    },
+    data: {
+      participantCount: input.count,
+      participantCountAt: input.eventTime,
+      ...(input.count === 0 ? { lastParticipantLeftAt: input.receivedAt } : {}),
+      ...(input.count > 0 && meeting.firstJoinedAt === null ? { firstJoinedAt: input.receivedAt } : {}),
+    },
+  });
+  if (count === 0) return 'stale';
+  deps.pubsub.publish('meeting:participants', meeting.id, { meetingId: meeting.id, participantCount: input.count });
+  return 'applied';
+}

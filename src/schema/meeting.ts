@@ -1,0 +1,283 @@
+// Meetings of a room: active and upcoming ones for the room page and its
+// countdowns, joining, unscheduled meetings, and the meetingStarted,
+// participantCount and roomScheduleChanged streams. Title, times, duration and
+// participant count are public to room viewers; the host URL and calendar
+// details (organizer, attendees, description) are the owner's only.
+import { MAX_MEETING_MS, calendarSlotOf } from '../meetings/meeting-rules.js';
+import { PlatformUnavailableError } from '../meetings/platform-registry.js';
+import type { CalendarEvent, Meeting } from '../generated/prisma/client.js';
+import { builder } from './builder.js';
+import type { AppContext } from './context.js';
+import { appError, notFound } from './errors.js';
+import { CalendarEventRef, Attendee, type AttendeeShape } from './calendar.js';
+
+/** A room may not hold more unscheduled meetings at once than this (anyone may start one). */
+const MAX_ACTIVE_UNSCHEDULED = 10;
+
+type CalendarMetadata = {
+  title?: string;
+  description?: string | null;
+  organizer?: AttendeeShape | null;
+  attendees?: AttendeeShape[];
+  recurrenceId?: string | null;
+};
+const metadataOf = (meeting: Meeting) => (meeting.calendarMetadata ?? {}) as CalendarMetadata;
+
+const MeetingStatus = builder.enumType('MeetingStatus', {
+  values: {
+    UPCOMING: { description: 'Created, not started yet: joining lands on a waiting state.' },
+    ACTIVE: {},
+    ENDED: {},
+  } as const,
+});
+
+function statusOf(meeting: Meeting, now: Date): 'UPCOMING' | 'ACTIVE' | 'ENDED' {
+  if (!meeting.isActive) return 'ENDED';
+  return meeting.startDate > now ? 'UPCOMING' : 'ACTIVE';
+}
+
+const MeetingCalendarDetails = builder.objectRef<CalendarMetadata>('MeetingCalendarDetails').implement({
+  description: "The calendar event behind a meeting, as it was when the meeting was created. Owner only.",
+  fields: (t) => ({
+    description: t.string({ nullable: true, resolve: (details) => details.description ?? null }),
+    organizer: t.field({ type: Attendee, nullable: true, resolve: (details) => details.organizer ?? null }),
+    attendees: t.field({ type: [Attendee], resolve: (details) => details.attendees ?? [] }),
+    recurrenceId: t.string({ nullable: true, resolve: (details) => details.recurrenceId ?? null }),
+  }),
+});
+
+const ownerOfMeeting = { room: { select: { ownerId: true } } } as const;
+
+export const MeetingRef = builder.prismaObject('Meeting', {
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    title: t.string({ nullable: true, description: 'The calendar event\'s title; null for an unscheduled meeting.', resolve: (meeting) => metadataOf(meeting).title ?? null }),
+    startDate: t.expose('startDate', { type: 'DateTime' }),
+    endDate: t.expose('endDate', { type: 'DateTime' }),
+    durationSeconds: t.int({ resolve: (meeting) => Math.round((meeting.endDate.getTime() - meeting.startDate.getTime()) / 1000) }),
+    isScheduled: t.boolean({ description: 'Created from a calendar event.', resolve: (meeting) => meeting.calendarSlot !== null }),
+    status: t.field({ type: MeetingStatus, resolve: (meeting, _args, context) => statusOf(meeting, context.services.clock.now()) }),
+    participantCount: t.exposeInt('participantCount'),
+    closedAt: t.expose('closedAt', { type: 'DateTime', nullable: true }),
+    closeReason: t.exposeString('closeReason', { nullable: true }),
+    calendarEvent: t.relation('calendarEvent', { nullable: true }),
+    hostRoomUrl: t.string({
+      nullable: true,
+      select: ownerOfMeeting,
+      authScopes: (meeting) => ({ roomOwner: meeting.room.ownerId }),
+      unauthorizedResolver: () => null,
+      resolve: (meeting) => meeting.hostRoomUrl,
+    }),
+    calendarDetails: t.field({
+      type: MeetingCalendarDetails,
+      nullable: true,
+      select: ownerOfMeeting,
+      authScopes: (meeting) => ({ roomOwner: meeting.room.ownerId }),
+      unauthorizedResolver: () => null,
+      resolve: (meeting) => (meeting.calendarSlot ? metadataOf(meeting) : null),
+    }),
+  }),
+});
+
+interface UpcomingShape {
+  roomId: string;
+  event: CalendarEvent;
+}
+
+const UpcomingMeeting = builder.objectRef<UpcomingShape>('UpcomingMeeting').implement({
+  description: 'A scheduled meeting starting soon: its calendar event, and the meeting once it has been pre-created.',
+  fields: (t) => ({
+    title: t.string({ resolve: ({ event }) => event.title }),
+    startsAt: t.field({ type: 'DateTime', resolve: ({ event }) => event.start }),
+    endsAt: t.field({ type: 'DateTime', resolve: ({ event }) => event.end }),
+    secondsUntilStart: t.int({
+      description: 'At the server time of this response; use serverTime for the clock offset.',
+      resolve: ({ event }, _args, context) => Math.max(0, Math.ceil((event.start.getTime() - context.services.clock.now().getTime()) / 1000)),
+    }),
+    calendarEvent: t.prismaField({
+      type: CalendarEventRef,
+      resolve: (query, { event }, _args, context) => context.services.db.calendarEvent.findUniqueOrThrow({ ...query, where: { id: event.id } }),
+    }),
+    meeting: t.prismaField({
+      type: MeetingRef,
+      nullable: true,
+      resolve: (query, { event }, _args, context) =>
+        context.services.db.meeting.findUnique({ ...query, where: { calendarSlot: calendarSlotOf(event) } }),
+    }),
+  }),
+});
+
+builder.prismaObjectFields('Room', (t) => ({
+  activeMeetings: t.relation('meetings', {
+    description: 'Meetings that have started and are not closed, oldest first. Several can be active at once.',
+    query: (_args, context: AppContext) => ({
+      where: { isActive: true, startDate: { lte: context.services.clock.now() }, roomUrl: { not: null } },
+      orderBy: { startDate: 'asc' },
+    }),
+  }),
+  upcomingMeetings: t.field({
+    type: [UpcomingMeeting],
+    description: 'Scheduled meetings starting within the next withinMinutes, by start. Events sharing start and end share one entry.',
+    args: { withinMinutes: t.arg.int({ defaultValue: 30 }) },
+    select: { id: true },
+    resolve: async (room, { withinMinutes }, context) => {
+      const minutes = Math.min(Math.max(withinMinutes ?? 30, 0), 24 * 60);
+      const now = context.services.clock.now();
+      const events = await context.services.db.calendarEvent.findMany({
+        where: {
+          roomId: room.id,
+          isDeleted: false,
+          start: { gt: now, lte: new Date(now.getTime() + minutes * 60_000) },
+          OR: [{ status: null }, { status: { not: 'CANCELLED' } }],
+        },
+        orderBy: [{ start: 'asc' }, { title: 'asc' }],
+      });
+      const seenSlots = new Set<string>();
+      return events
+        .filter((event) => {
+          const slot = calendarSlotOf(event);
+          if (seenSlots.has(slot)) return false;
+          seenSlots.add(slot);
+          return true;
+        })
+        .map((event) => ({ roomId: room.id, event }));
+    },
+  }),
+}));
+
+const JoinState = builder.enumType('JoinState', {
+  values: {
+    JOIN: { description: 'The meeting is running: open roomUrl.' },
+    WAIT: { description: 'Early: wait until startsAt (meetingStarted announces it), then join.' },
+  } as const,
+});
+
+interface JoinShape {
+  state: 'JOIN' | 'WAIT';
+  meeting: Meeting;
+  roomUrl: string | null;
+  serverTime: Date;
+}
+
+const JoinMeetingResult = builder.objectRef<JoinShape>('JoinMeetingResult').implement({
+  fields: (t) => ({
+    state: t.field({ type: JoinState, resolve: (join) => join.state }),
+    roomUrl: t.string({ nullable: true, description: 'Only once the meeting has started.', resolve: (join) => join.roomUrl }),
+    startsAt: t.field({ type: 'DateTime', resolve: (join) => join.meeting.startDate }),
+    serverTime: t.field({ type: 'DateTime', resolve: (join) => join.serverTime }),
+    meeting: t.prismaField({
+      type: MeetingRef,
+      resolve: (query, join, _args, context) => context.services.db.meeting.findUniqueOrThrow({ ...query, where: { id: join.meeting.id } }),
+    }),
+  }),
+});
+
+async function roomByName(context: AppContext, name: string) {
+  const room = await context.services.db.room.findUnique({ where: { name } });
+  if (!room) throw notFound(`Room "${name}" does not exist`);
+  return room;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+builder.mutationFields((t) => ({
+  createMeeting: t.prismaField({
+    type: MeetingRef,
+    description: 'Starts an unscheduled meeting in the room now (anyone who can see the room). It lives 8 hours.',
+    args: { roomName: t.arg.string({ required: true }) },
+    resolve: async (query, _root, { roomName }, context) => {
+      const room = await roomByName(context, roomName);
+      const { db, clock, pubsub, platforms } = context.services;
+      const now = clock.now();
+      const active = await db.meeting.count({ where: { roomId: room.id, isActive: true, calendarSlot: null } });
+      if (active >= MAX_ACTIVE_UNSCHEDULED) {
+        throw appError('RATE_LIMITED', `This room already has ${active} unscheduled meetings running`, { retryAfterSeconds: 60 });
+      }
+      let platform;
+      try {
+        platform = platforms.get(room.platform);
+      } catch (error) {
+        if (error instanceof PlatformUnavailableError) throw appError('PLATFORM_UNAVAILABLE', error.message);
+        throw error;
+      }
+      const endDate = new Date(now.getTime() + MAX_MEETING_MS);
+      const meeting = await db.meeting.create({ data: { roomId: room.id, platform: room.platform, startDate: now, endDate } });
+      try {
+        const created = await platform.createMeeting({ roomName: room.name, meetingId: meeting.id, startDate: now, endDate });
+        const ready = await db.meeting.update({
+          ...query,
+          where: { id: meeting.id },
+          data: { platformMeetingId: created.platformMeetingId, roomUrl: created.roomUrl, hostRoomUrl: created.hostRoomUrl, startedAnnouncedAt: now },
+        });
+        pubsub.publish('room:meeting-started', room.id, { meetingId: meeting.id });
+        pubsub.publish('room:schedule', room.id, { roomId: room.id });
+        return ready;
+      } catch (error) {
+        await db.meeting.delete({ where: { id: meeting.id } });
+        context.services.logger.warn({ err: error, roomId: room.id }, 'video platform refused an unscheduled meeting');
+        throw appError('PLATFORM_UNAVAILABLE', 'The video platform could not create the meeting; try again shortly');
+      }
+    },
+  }),
+  joinMeeting: t.field({
+    type: JoinMeetingResult,
+    description: 'Joins a meeting of the room: its URL when it is running, a waiting state with the start time when it is early.',
+    args: { roomName: t.arg.string({ required: true }), meetingId: t.arg.id({ required: true }) },
+    resolve: async (_root, { roomName, meetingId }, context): Promise<JoinShape> => {
+      const room = await roomByName(context, roomName);
+      const id = String(meetingId);
+      const meeting = UUID.test(id) ? await context.services.db.meeting.findUnique({ where: { id } }) : null;
+      if (!meeting || meeting.roomId !== room.id) throw appError('NOT_FOUND', 'No such meeting in this room');
+      if (!meeting.isActive) throw appError('MEETING_ENDED', `This meeting ended${meeting.closedAt ? ` at ${meeting.closedAt.toISOString()}` : ''}`);
+      if (!meeting.roomUrl) throw appError('MEETING_NOT_ACTIVE', 'The meeting is being set up on the video platform; try again in a moment');
+      const serverTime = context.services.clock.now();
+      const started = meeting.startDate <= serverTime;
+      return { state: started ? 'JOIN' : 'WAIT', meeting, roomUrl: started ? meeting.roomUrl : null, serverTime };
+    },
+  }),
+}));
+
+const ParticipantCountUpdate = builder.objectRef<{ meetingId: string; participantCount: number }>('ParticipantCountUpdate').implement({
+  fields: (t) => ({
+    meetingId: t.exposeID('meetingId'),
+    participantCount: t.exposeInt('participantCount'),
+    meeting: t.prismaField({
+      type: MeetingRef,
+      resolve: (query, update, _args, context) => context.services.db.meeting.findUniqueOrThrow({ ...query, where: { id: update.meetingId } }),
+    }),
+  }),
+});
+
+builder.subscriptionFields((t) => ({
+  meetingStarted: t.prismaField({
+    type: MeetingRef,
+    description: 'Each meeting of the room, once, when it starts (an unscheduled one: when created).',
+    args: { roomName: t.arg.string({ required: true }) },
+    subscribe: async (_root, { roomName }, context) =>
+      context.services.pubsub.subscribe('room:meeting-started', (await roomByName(context, roomName)).id),
+    resolve: (query, payload, _args, context) =>
+      context.services.db.meeting.findUniqueOrThrow({ ...query, where: { id: (payload as { meetingId: string }).meetingId } }),
+  }),
+  participantCount: t.field({
+    type: ParticipantCountUpdate,
+    description: "The meeting's participant count, on every change.",
+    args: { meetingId: t.arg.id({ required: true }) },
+    subscribe: async (_root, { meetingId }, context) => {
+      const id = String(meetingId);
+      const meeting = UUID.test(id) ? await context.services.db.meeting.findUnique({ where: { id }, select: { id: true } }) : null;
+      if (!meeting) throw notFound('No such meeting');
+      return context.services.pubsub.subscribe('meeting:participants', meeting.id);
+    },
+    resolve: (payload) => payload,
+  }),
+  roomScheduleChanged: t.prismaField({
+    type: 'Room',
+    nullable: true,
+    description: 'The room whenever its schedule changed (events synced, meetings created, moved, started or closed): re-read upcomingMeetings and activeMeetings.',
+    args: { roomName: t.arg.string({ required: true }) },
+    subscribe: async (_root, { roomName }, context) =>
+      context.services.pubsub.subscribe('room:schedule', (await roomByName(context, roomName)).id),
+    resolve: (query, payload, _args, context) =>
+      context.services.db.room.findUnique({ ...query, where: { id: (payload as { roomId: string }).roomId } }),
+  }),
+}));

@@ -1,0 +1,239 @@
+// A whole day of one room's calendar, walked through with an injected clock:
+// pre-creation, starts, joins and leaves reported by webhooks, the grace
+// period, no-shows, shared and deleted events — asserting what a client sees
+// over GraphQL and exactly what it receives, in order, over graphql-ws.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signWebhook } from '../../src/meetings/webhook-signature.js';
+import { CreateRoom } from '../api/operations.js';
+import { TestClock } from '../support/clock.js';
+import { engines } from '../support/databases.js';
+import { icsCalendar, startFeedServer, type FeedServer, type IcsEventSpec } from '../support/feed-server.js';
+import { startTestServer, tokenFor, wsSubscribe, type TestServer } from '../support/test-server.js';
+import { EnableCalendar, SyncRoomCalendar } from '../sync/operations.js';
+import { CreateMeeting, JoinMeeting, MeetingStarted, ParticipantCount, RoomMeetings } from './operations.js';
+
+const WEBHOOK_SECRET = 'local-webhook-secret-for-tests';
+const day = (time: string) => new Date(`2026-12-01T${time}Z`);
+const ROOM = 'daily';
+const ROOM_URL = `https://rooms.example.com/${ROOM}`;
+
+const standup: IcsEventSpec = { uid: 'standup', summary: 'Standup', start: day('10:00:00'), end: day('10:30:00'), location: ROOM_URL, description: 'Blockers first', organizer: 'lead@example.com' };
+const planning: IcsEventSpec = { uid: 'planning', summary: 'Planning', start: day('10:30:00'), end: day('11:00:00'), location: ROOM_URL };
+const review: IcsEventSpec = { uid: 'review', summary: 'Review', start: day('14:00:00'), end: day('15:00:00'), location: ROOM_URL };
+const reviewCopy: IcsEventSpec = { ...review, uid: 'review-copy-from-other-calendar' };
+const retro: IcsEventSpec = { uid: 'retro', summary: 'Retro', start: day('16:00:00'), end: day('16:30:00'), location: ROOM_URL };
+
+async function postWebhook(server: TestServer, body: unknown, options: { at: Date; secret?: string; header?: string }) {
+  const raw = JSON.stringify(body);
+  const response = await fetch(`${server.url}/webhooks/local`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'whereby-signature': options.header ?? signWebhook(raw, options.secret ?? WEBHOOK_SECRET, options.at) },
+    body: raw,
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+describe.each(engines)('meeting lifecycle on %s', (engine) => {
+  let server: TestServer;
+  let feeds: FeedServer;
+  const clock = new TestClock(day('09:00:00'));
+  const meetingIds = new Map<string, string>();
+
+  const tickAt = async (time: string) => {
+    clock.set(day(time));
+    await server.app.services.meetings.tick();
+  };
+  const roomView = async (as?: string) => {
+    const response = await server.request(RoomMeetings, { name: ROOM }, as ? { as } : {});
+    expect(response.body.errors).toBeUndefined();
+    return response.body.data!.room!;
+  };
+  const platformIdOf = async (title: string) =>
+    (await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: meetingIds.get(title)! } })).platformMeetingId!;
+  const participants = async (title: string, numClients: number, at: string) => {
+    clock.set(day(at));
+    const type = numClients > 0 ? 'room.client.joined' : 'room.client.left';
+    const result = await postWebhook(server, { type, data: { meetingId: await platformIdOf(title), numClients } }, { at: day(at) });
+    expect(result.status).toBe(200);
+  };
+
+  beforeAll(async () => {
+    feeds = await startFeedServer();
+    server = await startTestServer(engine, {
+      clock,
+      env: {
+        ICS_ALLOW_HTTP: 'true',
+        ICS_ALLOW_PRIVATE_NETWORKS: 'true',
+        SYNC_ENABLED: 'false',
+        MEETINGS_ENABLED: 'false',
+        MANUAL_SYNC_MIN_INTERVAL_SECONDS: '0',
+        LOCAL_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      },
+    });
+    feeds.serve('/daily.ics', { body: icsCalendar([standup, planning, review, reviewCopy, retro]), etag: true });
+    await server.request(CreateRoom, { input: { name: ROOM } }, { as: 'owner' });
+    await server.request(EnableCalendar, { name: ROOM, url: feeds.url('/daily.ics') }, { as: 'owner' });
+    const synced = await server.request(SyncRoomCalendar, { roomName: ROOM }, { as: 'owner' });
+    expect(synced.body.data?.syncRoomCalendar.status).toBe('SUCCESS');
+  });
+  afterAll(async () => {
+    await server?.close();
+    await feeds?.close();
+  });
+
+  it('walks through the day', async () => {
+    const guest = server.wsClient();
+    const owner = server.wsClient({ authorization: `Bearer ${await tokenFor('owner')}` });
+    const guestStarts = wsSubscribe(guest, MeetingStarted, { roomName: ROOM });
+    const ownerStarts = wsSubscribe(owner, MeetingStarted, { roomName: ROOM });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    // 09:58: two minutes before the standup nothing exists yet, but it is upcoming
+    // (Planning, 32 minutes away, is not yet within the default 30).
+    await tickAt('09:58:00');
+    let view = await roomView();
+    expect(view.upcomingMeetings.map((m) => [m.title, m.secondsUntilStart, m.meeting])).toEqual([['Standup', 120, null]]);
+    expect(view.upcomingMeetings[0]!.calendarEvent).toEqual({ title: 'Standup', description: null });
+
+    // 09:59: pre-created one minute ahead; joining early lands on a waiting state.
+    await tickAt('09:59:00');
+    view = await roomView('owner');
+    const standupMeeting = view.upcomingMeetings[0]!.meeting!;
+    expect(standupMeeting.status).toBe('UPCOMING');
+    meetingIds.set('Standup', standupMeeting.id);
+    const early = await server.request(JoinMeeting, { roomName: ROOM, meetingId: standupMeeting.id });
+    expect(early.body.data?.joinMeeting).toMatchObject({ state: 'WAIT', roomUrl: null, startsAt: day('10:00:00').toISOString() });
+    await tickAt('09:59:30');
+    expect(await server.app.services.db.meeting.count()).toBe(1); // idempotent
+
+    // 10:00: it starts; the guest gets the URL.
+    await tickAt('10:00:00');
+    const [started] = await guestStarts.waitFor(1);
+    expect(started?.data?.meetingStarted).toMatchObject({ id: standupMeeting.id, title: 'Standup', isScheduled: true, hostRoomUrl: null, calendarDetails: null });
+    const [ownerStarted] = await ownerStarts.waitFor(1);
+    expect(ownerStarted?.data?.meetingStarted.hostRoomUrl).toMatch(/host=1/);
+    expect(ownerStarted?.data?.meetingStarted.calendarDetails).toEqual({ organizer: { email: 'lead@example.com' } });
+    const joined = await server.request(JoinMeeting, { roomName: ROOM, meetingId: standupMeeting.id });
+    expect(joined.body.data?.joinMeeting).toMatchObject({ state: 'JOIN', meeting: { status: 'ACTIVE' } });
+    expect(joined.body.data?.joinMeeting.roomUrl).toContain(`/video/${ROOM}/`);
+
+    // Participants come and go; the count stream follows every change.
+    const counts = wsSubscribe(guest, ParticipantCount, { meetingId: standupMeeting.id });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await participants('Standup', 1, '10:01:00');
+    await participants('Standup', 3, '10:02:00');
+
+    // 10:29 → 10:30: back-to-back meeting is a separate one; both are active.
+    await tickAt('10:29:00');
+    await tickAt('10:30:00');
+    const [, planningStarted] = await guestStarts.waitFor(2);
+    expect(planningStarted?.data?.meetingStarted.title).toBe('Planning');
+    meetingIds.set('Planning', planningStarted!.data!.meetingStarted.id);
+    view = await roomView('owner');
+    expect(view.activeMeetings.map((m) => [m.title, m.participantCount])).toEqual([
+      ['Standup', 3],
+      ['Planning', 0],
+    ]);
+    expect(view.activeMeetings[0]!.calendarDetails?.description).toBe('Blockers first');
+    expect((await roomView()).activeMeetings[0]!.calendarDetails).toBeNull();
+
+    // Everyone leaves at 10:40; someone rejoins inside the grace period, then leaves at 10:52.
+    await participants('Standup', 0, '10:40:00');
+    await tickAt('10:50:00');
+    await participants('Standup', 1, '10:50:30');
+    await participants('Standup', 0, '10:52:00');
+    await tickAt('11:06:59');
+    expect((await roomView()).activeMeetings.map((m) => m.title)).toEqual(['Standup', 'Planning']);
+    await tickAt('11:07:00'); // 15 minutes after the last one left
+    expect((await roomView()).activeMeetings.map((m) => m.title)).toEqual(['Planning']);
+    expect((await counts.waitFor(5)).map((event) => event.data?.participantCount.participantCount)).toEqual([1, 3, 0, 1, 0]);
+
+    // Nobody joined Planning: closed 30 minutes after its scheduled end.
+    await tickAt('11:29:59');
+    expect((await roomView()).activeMeetings.map((m) => m.title)).toEqual(['Planning']);
+    await tickAt('11:30:00');
+    expect((await roomView()).activeMeetings).toEqual([]);
+    const closed = await server.app.services.db.meeting.findMany({ orderBy: { startDate: 'asc' }, select: { closeReason: true } });
+    expect(closed.map((m) => m.closeReason)).toEqual(['empty_after_grace', 'no_show']);
+
+    // 13:59: one meeting for the two copies of the review.
+    await tickAt('13:59:00');
+    view = await roomView();
+    expect(view.upcomingMeetings.map((m) => m.title)).toEqual(['Review']);
+    await tickAt('14:00:00');
+    const [, , reviewStarted] = await guestStarts.waitFor(3);
+    expect(reviewStarted?.data?.meetingStarted.title).toBe('Review');
+
+    // 15:59 the retro is pre-created, then removed from the calendar before it starts.
+    await tickAt('15:59:00');
+    const retroMeeting = await server.app.services.db.meeting.findFirstOrThrow({ where: { startDate: day('16:00:00') } });
+    feeds.serve('/daily.ics', { body: icsCalendar([standup, planning, review, reviewCopy]), etag: true });
+    clock.set(day('15:59:30'));
+    expect((await server.request(SyncRoomCalendar, { roomName: ROOM }, { as: 'owner' })).body.data?.syncRoomCalendar.status).toBe('SUCCESS');
+    await tickAt('15:59:31');
+    await tickAt('16:00:00');
+    const retroAfter = await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: retroMeeting.id } });
+    expect(retroAfter).toMatchObject({ isActive: false, closeReason: 'calendar_event_deleted', startedAnnouncedAt: null });
+    const ended = await server.request(JoinMeeting, { roomName: ROOM, meetingId: retroMeeting.id });
+    expect(ended.body.errors?.[0]?.extensions?.code).toBe('MEETING_ENDED');
+
+    // Exactly what the room page received, in order.
+    expect(guestStarts.received.map((event) => event.data?.meetingStarted.title)).toEqual(['Standup', 'Planning', 'Review']);
+    expect(await server.app.services.db.meeting.count({ where: { startedAnnouncedAt: { not: null } } })).toBe(3);
+    guestStarts.unsubscribe();
+    ownerStarts.unsubscribe();
+    counts.unsubscribe();
+  });
+
+  it('starts unscheduled meetings for anyone who can see the room, announced on creation, closed after 8 hours', async () => {
+    clock.set(day('17:00:00'));
+    const stream = wsSubscribe(server.wsClient(), MeetingStarted, { roomName: ROOM });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const created = await server.request(CreateMeeting, { roomName: ROOM });
+    expect(created.body.data?.createMeeting).toMatchObject({ title: null, status: 'ACTIVE', isScheduled: false, durationSeconds: 8 * 3600, hostRoomUrl: null });
+    const [event] = await stream.waitFor(1);
+    expect(event?.data?.meetingStarted.id).toBe(created.body.data?.createMeeting.id);
+    stream.unsubscribe();
+
+    // Nobody joins: an unscheduled meeting simply lives 8 hours.
+    await tickAt('23:59:59');
+    expect((await roomView()).activeMeetings.map((m) => m.id)).toContain(created.body.data?.createMeeting.id);
+    clock.set(new Date('2026-12-02T01:00:00Z'));
+    await server.app.services.meetings.tick();
+    const meeting = await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: created.body.data!.createMeeting.id } });
+    expect(meeting).toMatchObject({ isActive: false, closeReason: 'max_duration' });
+  });
+
+  it('explains join errors', async () => {
+    const missing = await server.request(JoinMeeting, { roomName: ROOM, meetingId: '00000000-0000-4000-8000-000000000000' });
+    expect(missing.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const garbage = await server.request(JoinMeeting, { roomName: ROOM, meetingId: 'not-an-id' });
+    expect(garbage.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    await server.request(CreateRoom, { input: { name: 'other-room' } }, { as: 'owner' });
+    const other = await server.request(CreateMeeting, { roomName: 'other-room' });
+    const wrongRoom = await server.request(JoinMeeting, { roomName: ROOM, meetingId: other.body.data!.createMeeting.id });
+    expect(wrongRoom.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const noRoom = await server.request(JoinMeeting, { roomName: 'no-such-room', meetingId: other.body.data!.createMeeting.id });
+    expect(noRoom.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  });
+
+  it('refuses bad webhooks with a clear 4xx and changes nothing', async () => {
+    const meeting = await server.app.services.db.meeting.findFirstOrThrow({ where: { isActive: true } });
+    const now = clock.now();
+    const body = { type: 'room.client.joined', data: { meetingId: meeting.platformMeetingId, numClients: 5 } };
+    expect((await postWebhook(server, body, { at: now, secret: 'wrong-secret-wrong-secret' })).status).toBe(401);
+    expect((await postWebhook(server, body, { at: new Date(now.getTime() - 61_000) })).status).toBe(401);
+    expect((await postWebhook(server, body, { at: now, header: 'nonsense' })).status).toBe(401);
+    expect((await postWebhook(server, { type: 'room.client.joined', data: { meetingId: 'nope', numClients: 1 } }, { at: now })).status).toBe(404);
+    expect((await postWebhook(server, { type: 'something.else' }, { at: now })).status).toBe(400);
+    const response = await fetch(`${server.url}/webhooks/local`, { method: 'POST', headers: { 'whereby-signature': signWebhook('{not json', WEBHOOK_SECRET, now) }, body: '{not json' });
+    expect(response.status).toBe(400);
+    expect((await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: meeting.id } })).participantCount).toBe(meeting.participantCount);
+
+    const header = signWebhook(JSON.stringify(body), WEBHOOK_SECRET, now);
+    expect((await postWebhook(server, body, { at: now, header })).status).toBe(200);
+    const replay = await postWebhook(server, { ...body, data: { ...body.data } }, { at: now, header });
+    expect(replay.status).toBe(409);
+    expect((await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: meeting.id } })).participantCount).toBe(5);
+  });
+});

@@ -1,0 +1,54 @@
+import { graphql } from '../generated/index.js';
+
+export const RoomMeetings = graphql(`
+  query RoomMeetings($name: String!) {
+    serverTime
+    room(name: $name) {
+      activeMeetings { id title status startDate endDate participantCount isScheduled hostRoomUrl calendarDetails { description organizer { email } } }
+      upcomingMeetings {
+        title
+        startsAt
+        endsAt
+        secondsUntilStart
+        calendarEvent { title description }
+        meeting { id status }
+      }
+    }
+  }
+`);
+
+export const JoinMeeting = graphql(`
+  mutation JoinMeeting($roomName: String!, $meetingId: ID!) {
+    joinMeeting(roomName: $roomName, meetingId: $meetingId) {
+      state
+      roomUrl
+      startsAt
+      serverTime
+      meeting { id title status }
+    }
+  }
+`);
+
+export const CreateMeeting = graphql(`
+  mutation CreateMeeting($roomName: String!) {
+    createMeeting(roomName: $roomName) { id title status isScheduled startDate endDate durationSeconds hostRoomUrl }
+  }
+`);
+
+export const MeetingStarted = graphql(`
+  subscription MeetingStarted($roomName: String!) {
+    meetingStarted(roomName: $roomName) { id title startDate isScheduled hostRoomUrl calendarDetails { organizer { email } } }
+  }
+`);
+
+export const ParticipantCount = graphql(`
+  subscription ParticipantCount($meetingId: ID!) {
+    participantCount(meetingId: $meetingId) { meetingId participantCount }
+  }
+`);
+
+export const RoomScheduleChanged = graphql(`
+  subscription RoomScheduleChanged($roomName: String!) {
+    roomScheduleChanged(roomName: $roomName) { name }
+  }
+`);
