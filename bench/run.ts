@@ -1,4 +1,17 @@
 // `npm run bench`: runs the benchmarks (not tests; they print timings).
+// `npm run bench -- expand` or `-- sync` runs one part.
 import { runExpandBenchmark } from './expand.js';
+import { runSyncBenchmark } from './sync.js';
 
-await runExpandBenchmark();
+const args = process.argv.slice(2);
+const parts = args.filter((arg) => !arg.startsWith('--'));
+const known = ['expand', 'sync'];
+const unknown = parts.filter((part) => !known.includes(part));
+if (unknown.length > 0) {
+  console.error(`Unknown benchmark ${unknown.join(', ')}; choose from ${known.join(', ')}`);
+  process.exit(2);
+}
+const runs = (part: string) => parts.length === 0 || parts.includes(part);
+
+if (runs('expand')) await runExpandBenchmark();
+if (runs('sync')) await runSyncBenchmark();

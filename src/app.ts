@@ -37,7 +37,7 @@ export async function startApp({ config, clock = systemClock, logger = createLog
   if (secrets.usesDevJwtSecret) {
     logger.warn('No JWT_SECRET or JWT_JWKS_URL set: using the development secret in DATA_DIR (npm run token mints tokens for it)');
   }
-  const database = await openDatabase(config.database);
+  const database = await openDatabase(config.database, { poolSize: config.sync.concurrency + 10 });
   try {
     const applied = await database.migrate();
     logger.info({ engine: database.engine, applied }, applied.length ? 'database migrated' : 'database schema is up to date');

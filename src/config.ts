@@ -50,6 +50,7 @@ const envSchema = z
       .refine(isKnownTimeZone, 'must be an IANA time zone such as Europe/Berlin')
       .default('UTC'),
     SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+    SYNC_PARSED_FEED_CACHE: z.coerce.number().int().min(0).max(100_000).default(2000),
     SYNC_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
     SYNC_ENABLED: booleanFlag.default(true),
     SYNC_WINDOW_PAST_MINUTES: z.coerce.number().int().min(0).max(7 * 24 * 60).default(60),
@@ -99,6 +100,8 @@ export type Config = {
     /** Run the background scheduler (tests drive syncs themselves). */
     enabled: boolean;
     concurrency: number;
+    /** Parsed feeds kept in memory, so unchanged feeds are re-expanded without parsing. */
+    parsedFeedCacheSize: number;
     pollIntervalMs: number;
     windowPastMs: number;
     windowFutureMs: number;
@@ -161,6 +164,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sync: {
       enabled: e.SYNC_ENABLED,
       concurrency: e.SYNC_CONCURRENCY,
+      parsedFeedCacheSize: e.SYNC_PARSED_FEED_CACHE,
       pollIntervalMs: e.SYNC_POLL_INTERVAL_MS,
       windowPastMs: e.SYNC_WINDOW_PAST_MINUTES * 60_000,
       windowFutureMs: e.SYNC_WINDOW_FUTURE_HOURS * 3_600_000,

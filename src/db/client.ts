@@ -21,9 +21,14 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export async function openDatabase(database: Config['database']): Promise<Database> {
+/**
+ * `poolSize` (PostgreSQL): connections in the pool; the server asks for its
+ * sync concurrency plus headroom for requests, so syncs never wait on each other
+ * for a connection.
+ */
+export async function openDatabase(database: Config['database'], options: { poolSize?: number } = {}): Promise<Database> {
   if (database.kind === 'postgres') {
-    const adapterFactory = new PrismaPg({ connectionString: database.url });
+    const adapterFactory = new PrismaPg({ connectionString: database.url, max: options.poolSize ?? 10 });
     const db = new PrismaClient({ adapter: adapterFactory });
     return {
       db,

@@ -11,14 +11,14 @@ import { createRoomMatcher, eventRefersToRoom } from '../calendar/room-match.js'
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
-import type { Room, SyncOutcome } from '../generated/prisma/client.js';
+import type { Prisma, Room, SyncOutcome } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AppPubSub } from '../realtime/pubsub.js';
 import type { UrlCipher } from '../security/url-cipher.js';
 import { retryDelayMs } from './backoff.js';
 import { ParsedFeedCache } from './parsed-feed-cache.js';
-import { reconcileRoomEvents, type ReconcileCounts } from './reconcile-events.js';
+import { applyReconcile, hasChanges, planReconcile } from './reconcile-events.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -66,7 +66,7 @@ export function describeSyncError(error: unknown): string {
 
 export function createRoomSyncer(deps: RoomSyncDeps) {
   const { db, clock, logger, config, fetcher, urlCipher, pubsub, metrics } = deps;
-  const parsedFeeds = new ParsedFeedCache(256);
+  const parsedFeeds = new ParsedFeedCache(config.sync.parsedFeedCacheSize);
 
   async function storedBody(roomId: string): Promise<string | null> {
     const snapshot = await db.icsFeedSnapshot.findUnique({ where: { roomId } });
@@ -143,15 +143,12 @@ export function createRoomSyncer(deps: RoomSyncDeps) {
       const bodyGzip = feed.changed && feed.body !== null ? await gzipAsync(feed.body) : null;
       const status: SyncOutcome = feed.changed ? 'SUCCESS' : 'UNCHANGED';
 
-      let counts: ReconcileCounts = { created: 0, updated: 0, deleted: 0, restored: 0 };
-      await db.$transaction(async (tx) => {
-        counts = await reconcileRoomEvents(tx, { roomId, instances: matched, now: startedAt, windowEnd: window.end });
-        if (bodyGzip) {
-          const snapshot = { bodyGzip: new Uint8Array(bodyGzip), bodyHash: feed.hash, fetchedAt: startedAt };
-          await tx.icsFeedSnapshot.upsert({ where: { roomId }, create: { roomId, ...snapshot }, update: snapshot });
-        }
+      // Reads and planning happen outside the transaction; it holds only the writes.
+      const plan = await planReconcile(db, { roomId, instances: matched, now: startedAt, windowEnd: window.end });
+      const { counts } = plan;
+      const writeOutcome = async (client: Prisma.TransactionClient) => {
         const finishedAt = clock.now();
-        await tx.room.update({
+        await client.room.update({
           where: { id: roomId },
           data: {
             icsLastSync: finishedAt,
@@ -174,7 +171,19 @@ export function createRoomSyncer(deps: RoomSyncDeps) {
             icsLeaseUntil: null,
           },
         });
-      });
+      };
+      if (hasChanges(plan) || bodyGzip) {
+        await db.$transaction(async (tx) => {
+          await applyReconcile(tx, plan, roomId, startedAt);
+          if (bodyGzip) {
+            const snapshot = { bodyGzip: new Uint8Array(bodyGzip), bodyHash: feed.hash, fetchedAt: startedAt };
+            await tx.icsFeedSnapshot.upsert({ where: { roomId }, create: { roomId, ...snapshot }, update: snapshot });
+          }
+          await writeOutcome(tx);
+        });
+      } else {
+        await writeOutcome(db);
+      }
       if (counts.created + counts.updated + counts.deleted + counts.restored > 0) {
         pubsub.publish('room:schedule', roomId, { roomId });
       }
