@@ -9,16 +9,13 @@
 // Env: BENCH_SYNC_ROOMS (1000), BENCH_SYNC_CONCURRENCY (16), BENCH_SYNC_ENGINES (pglite,postgres),
 // BENCH_POSTGRES_URL (admin URL; a fresh database is created and dropped), BENCH_SYNC_LOG_LEVEL (silent).
 // Setup (PGlite initdb, migrations, inserting rooms, a warm-up) is not timed.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { startApp, type RunningApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { SyncReport } from '../src/sync/room-sync.js';
+import { createScratchDatabase, type Engine, type ScratchDatabase } from '../test/support/scratch-database.js';
 
 const ROOMS = Number(process.env.BENCH_SYNC_ROOMS ?? 1000);
 const MATCHING_EVENTS = 10;
@@ -31,7 +28,6 @@ const ENCRYPTION_KEY = 'b'.repeat(64);
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-type Engine = 'pglite' | 'postgres';
 type RoundName = 'first sync' | 'unchanged (304)' | 'unchanged (200, same hash)' | 'changed feeds';
 const ENGINES = (process.env.BENCH_SYNC_ENGINES ?? 'pglite,postgres').split(',') as Engine[];
 const ROUND_NAMES: RoundName[] = ['first sync', 'unchanged (304)', 'unchanged (200, same hash)', 'changed feeds'];
@@ -134,40 +130,9 @@ function countStatements(): void {
 }
 const statementTotal = () => [...statements.values()].reduce((sum, n) => sum + n, 0);
 
-interface BenchDatabase {
-  env: Record<string, string>;
-  dataDir: string;
-  drop(): Promise<void>;
-}
+const createDatabase = (engine: Engine) => createScratchDatabase(engine, { prefix: 'roomcal-bench', postgresAdminUrl: ADMIN_URL });
 
-async function withAdmin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function createDatabase(engine: Engine): Promise<BenchDatabase> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'roomcal-bench-'));
-  if (engine === 'pglite') return { env: {}, dataDir, drop: () => rm(dataDir, { recursive: true, force: true }) };
-  const name = `roomcal_bench_${randomBytes(6).toString('hex')}`;
-  await withAdmin((client) => client.query(`CREATE DATABASE ${name}`));
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    env: { DATABASE_URL: url.toString() },
-    dataDir,
-    drop: async () => {
-      await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function startBenchApp(database: BenchDatabase): Promise<RunningApp> {
+async function startBenchApp(database: ScratchDatabase): Promise<RunningApp> {
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',

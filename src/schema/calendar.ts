@@ -9,6 +9,7 @@ import { describeSyncError, expandForRoom, windowAt, type SyncReport } from '../
 import { builder } from './builder.js';
 import type { AppContext } from './context.js';
 import { appError, badUserInput, notFound } from './errors.js';
+import { roomOwnerOnly } from './owner-only.js';
 import { findOwnedRoom, SyncOutcome } from './room.js';
 
 export interface AttendeeShape {
@@ -29,8 +30,6 @@ export const Attendee = builder.objectRef<AttendeeShape>('Attendee').implement({
   }),
 });
 
-const ownerOfEvent = { room: { select: { ownerId: true } } } as const;
-
 export const CalendarEventRef = builder.prismaObject('CalendarEvent', {
   description: 'One instance of a calendar event that points at the room.',
   fields: (t) => ({
@@ -45,26 +44,17 @@ export const CalendarEventRef = builder.prismaObject('CalendarEvent', {
     status: t.exposeString('status', { nullable: true }),
     location: t.exposeString('location', { nullable: true }),
     description: t.string({
-      nullable: true,
-      select: ownerOfEvent,
-      authScopes: (event) => ({ roomOwner: event.room.ownerId }),
-      unauthorizedResolver: () => null,
+      ...roomOwnerOnly,
       resolve: (event) => event.description,
     }),
     attendees: t.field({
       type: [Attendee],
-      nullable: true,
-      select: ownerOfEvent,
-      authScopes: (event) => ({ roomOwner: event.room.ownerId }),
-      unauthorizedResolver: () => null,
+      ...roomOwnerOnly,
       resolve: (event) => event.attendees as unknown as AttendeeShape[],
     }),
     organizer: t.field({
       type: Attendee,
-      nullable: true,
-      select: ownerOfEvent,
-      authScopes: (event) => ({ roomOwner: event.room.ownerId }),
-      unauthorizedResolver: () => null,
+      ...roomOwnerOnly,
       resolve: (event) => event.organizer as unknown as AttendeeShape | null,
     }),
   }),

@@ -9,6 +9,7 @@ import type { CalendarEvent, Meeting } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
 import type { AppContext } from './context.js';
 import { appError, notFound } from './errors.js';
+import { roomOwnerOnly } from './owner-only.js';
 import { CalendarEventRef, Attendee, type AttendeeShape } from './calendar.js';
 
 /** A room may not hold more unscheduled meetings at once than this (anyone may start one). */
@@ -46,8 +47,6 @@ const MeetingCalendarDetails = builder.objectRef<CalendarMetadata>('MeetingCalen
   }),
 });
 
-const ownerOfMeeting = { room: { select: { ownerId: true } } } as const;
-
 export const MeetingRef = builder.prismaObject('Meeting', {
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -62,18 +61,12 @@ export const MeetingRef = builder.prismaObject('Meeting', {
     closeReason: t.exposeString('closeReason', { nullable: true }),
     calendarEvent: t.relation('calendarEvent', { nullable: true }),
     hostRoomUrl: t.string({
-      nullable: true,
-      select: ownerOfMeeting,
-      authScopes: (meeting) => ({ roomOwner: meeting.room.ownerId }),
-      unauthorizedResolver: () => null,
+      ...roomOwnerOnly,
       resolve: (meeting) => meeting.hostRoomUrl,
     }),
     calendarDetails: t.field({
       type: MeetingCalendarDetails,
-      nullable: true,
-      select: ownerOfMeeting,
-      authScopes: (meeting) => ({ roomOwner: meeting.room.ownerId }),
-      unauthorizedResolver: () => null,
+      ...roomOwnerOnly,
       resolve: (meeting) => (meeting.calendarSlot ? metadataOf(meeting) : null),
     }),
   }),
