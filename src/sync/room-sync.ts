@@ -120,14 +120,14 @@ export function createRoomSyncer(deps: RoomSyncDeps) {
   }
 
   /**
-   * Syncs one room. The caller holds the room's lease (sync-scheduler.ts), so
-   * no other sync of this room runs meanwhile, here or on another instance.
+   * Syncs one room, as read when its lease was taken (sync-scheduler.ts): no
+   * other sync of this room runs meanwhile, here or on another instance.
    */
-  async function syncRoom(roomId: string): Promise<SyncReport> {
+  async function syncRoom(room: Room): Promise<SyncReport> {
     const startedAt = clock.now();
-    const room = await db.room.findUnique({ where: { id: roomId } });
-    if (!room?.icsEnabled || !room.icsUrlEncrypted) {
-      if (room) await db.room.update({ where: { id: roomId }, data: { icsLeaseOwner: null, icsLeaseUntil: null } });
+    const roomId = room.id;
+    if (!room.icsEnabled || !room.icsUrlEncrypted) {
+      await db.room.update({ where: { id: roomId }, data: { icsLeaseOwner: null, icsLeaseUntil: null } });
       return { roomId, status: 'SKIPPED', error: 'Calendar sync is not enabled for this room', durationMs: 0 };
     }
     pubsub.publish('room:sync', roomId, { roomId, phase: 'STARTED' });

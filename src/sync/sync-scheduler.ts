@@ -8,6 +8,7 @@ import pLimit from 'p-limit';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
+import type { Room } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
 import type { RoomSyncer, SyncReport } from './room-sync.js';
 
@@ -37,10 +38,11 @@ export function createSyncScheduler(deps: {
   let timer: NodeJS.Timeout | undefined;
   let polling: Promise<unknown> | undefined;
 
-  async function claimDueRooms(max: number): Promise<string[]> {
+  // Claims return the whole rows, so a sync does not read its room again.
+  async function claimDueRooms(max: number): Promise<Room[]> {
     const now = clock.now();
     const leaseUntil = new Date(now.getTime() + leaseMs);
-    const rows = await db.$queryRaw<Array<{ id: string }>>`
+    return db.$queryRaw<Room[]>`
       UPDATE "Room" SET "icsLeaseOwner" = ${instanceId}, "icsLeaseUntil" = ${leaseUntil}
       WHERE "id" IN (
         SELECT "id" FROM "Room"
@@ -49,16 +51,16 @@ export function createSyncScheduler(deps: {
         ORDER BY "icsNextSyncAt"
         LIMIT ${max}
         FOR UPDATE SKIP LOCKED)
-      RETURNING "id"`;
-    return rows.map((row) => row.id);
+      RETURNING *`;
   }
 
-  async function claimRoom(roomId: string): Promise<boolean> {
+  async function claimRoom(roomId: string): Promise<Room | undefined> {
     const now = clock.now();
-    const claimed = await db.$executeRaw`
+    const [room] = await db.$queryRaw<Room[]>`
       UPDATE "Room" SET "icsLeaseOwner" = ${instanceId}, "icsLeaseUntil" = ${new Date(now.getTime() + leaseMs)}
-      WHERE "id" = ${roomId}::uuid AND ("icsLeaseUntil" IS NULL OR "icsLeaseUntil" < ${now})`;
-    return claimed === 1;
+      WHERE "id" = ${roomId}::uuid AND ("icsLeaseUntil" IS NULL OR "icsLeaseUntil" < ${now})
+      RETURNING *`;
+    return room;
   }
 
   function track<T>(work: Promise<T>): Promise<T> {
@@ -67,11 +69,11 @@ export function createSyncScheduler(deps: {
     return work;
   }
 
-  function runClaimed(roomId: string): Promise<SyncReport> {
+  function runClaimed(room: Room): Promise<SyncReport> {
     return track(
-      limit(() => syncer.syncRoom(roomId)).catch((error: unknown) => {
-        logger.error({ err: error, roomId }, 'calendar sync could not record its outcome');
-        return { roomId, status: 'ERROR' as const, error: 'Internal error while syncing the calendar', durationMs: 0 };
+      limit(() => syncer.syncRoom(room)).catch((error: unknown) => {
+        logger.error({ err: error, roomId: room.id }, 'calendar sync could not record its outcome');
+        return { roomId: room.id, status: 'ERROR' as const, error: 'Internal error while syncing the calendar', durationMs: 0 };
       }),
     );
   }
@@ -89,8 +91,8 @@ export function createSyncScheduler(deps: {
   return {
     runDueSyncs,
     async syncNow(roomId) {
-      if (!(await claimRoom(roomId))) return null;
-      return runClaimed(roomId);
+      const room = await claimRoom(roomId);
+      return room ? runClaimed(room) : null;
     },
     start() {
       if (timer) return;
