@@ -4,7 +4,10 @@
 // RecurIterator on floating ICAL.Time values; each occurrence is converted to an
 // instant only at the end. Simple DAILY/WEEKLY (and finer) rules without COUNT start
 // iterating a whole number of periods before the window instead of at DTSTART, so a
-// series that began years ago costs the same as a new one and is never cut off.
+// series that began years ago costs the same as a new one and is never cut off; there, plain
+// DAILY/WEEKLY rules are computed by day arithmetic instead of ical.js's iterator (simpleOccurrences).
+// DTSTART, EXDATE and RECURRENCE-ID values are read from ical.js's jCal strings without building
+// ICAL.Time objects when they have the plain shape (plainTimeOf).
 import ICAL from 'ical.js';
 import { IcsCalendar, type EventGroup, type ParsedCalendar, type VeventRecord } from './ics-parse.js';
 import { intlZone, resolveTzid, UTC_ZONE, type Zone } from './time-zones.js';
@@ -122,14 +125,41 @@ class Expansion {
 
   timeValue(time: ICAL.Time, tzid: string | null): TimeValue {
     const isUtc = !time.isDate && time.zone === ICAL.Timezone.utcTimezone;
-    const zone = isUtc ? UTC_ZONE : ((tzid ? this.zone(tzid) : null) ?? this.calendarZone);
-    return { wallMs: wallMsOf(time), isDate: time.isDate, zone };
+    return { wallMs: wallMsOf(time), isDate: time.isDate, zone: this.zoneFor(isUtc, tzid) };
+  }
+
+  private zoneFor(isUtc: boolean, tzid: string | null): Zone {
+    return isUtc ? UTC_ZONE : ((tzid ? this.zone(tzid) : null) ?? this.calendarZone);
+  }
+
+  /**
+   * The DATE / DATE-TIME values of a property. Plain values are read straight from the jCal strings:
+   * creating ical.js Time objects for every DTSTART, EXDATE and RECURRENCE-ID was most of the cost of
+   * a large feed. Anything else goes through ical.js as before.
+   */
+  timeValues(prop: ICAL.Property): TimeValue[] {
+    const tzid = tzidOf(prop);
+    if (prop.type === 'date' || prop.type === 'date-time') {
+      const values: TimeValue[] = [];
+      for (let i = 3; i < prop.jCal.length; i++) {
+        const plain = plainTimeOf(prop.jCal[i]);
+        if (!plain) break;
+        values.push({ wallMs: plain.wallMs, isDate: plain.isDate, zone: this.zoneFor(plain.isUtc, tzid) });
+      }
+      if (values.length === prop.jCal.length - 3) return values;
+    }
+    return prop.getValues().flatMap((value) => (value instanceof ICAL.Time ? [this.timeValue(value, tzid)] : []));
   }
 
   readProperty(component: ICAL.Component, name: string): TimeValue | null {
     const prop = component.getFirstProperty(name);
-    const value = prop?.getFirstValue();
-    return prop && value instanceof ICAL.Time ? this.timeValue(value, tzidOf(prop)) : null;
+    if (!prop) return null;
+    if (prop.type === 'date' || prop.type === 'date-time') {
+      const plain = plainTimeOf(prop.jCal[3]);
+      if (plain) return { wallMs: plain.wallMs, isDate: plain.isDate, zone: this.zoneFor(plain.isUtc, tzidOf(prop)) };
+    }
+    const value = prop.getFirstValue();
+    return value instanceof ICAL.Time ? this.timeValue(value, tzidOf(prop)) : null;
   }
 
   endRule(component: ICAL.Component, start: TimeValue): EndRule {
@@ -145,6 +175,14 @@ class Expansion {
 
   expandGroup(group: EventGroup, out: CalendarInstance[]): void {
     const master = group.master;
+    const lone = master && group.overrides.length === 0 && !['rrule', 'rdate', 'exdate'].some((name) => master.component.hasProperty(name));
+    if (master && lone) {
+      // Most VEVENTs of a feed are lone single events: they need none of the override bookkeeping.
+      const start = this.readProperty(master.component, 'dtstart');
+      const series = start ? this.series(master, this.endRule(master.component, start)) : null;
+      if (series) this.emit(out, group.uid, master, series.start, series.endRule, undefined, '', null);
+      return;
+    }
     const overrides = new Overrides(this, group, master);
     const series = master ? this.series(master, overrides.masterEndRule) : null;
     if (master && series) this.expandMaster(group.uid, master, series, overrides, out);
@@ -330,9 +368,7 @@ class Overrides {
       : { wallClock: true, deltaMs: 0 };
 
     for (const prop of master?.component.getAllProperties('exdate') ?? []) {
-      for (const value of prop.getValues()) {
-        if (!(value instanceof ICAL.Time)) continue;
-        const ex = expansion.timeValue(value, tzidOf(prop));
+      for (const ex of expansion.timeValues(prop)) {
         if (ex.isDate) this.exDates.add(dayOf(ex.wallMs));
         else this.exInstants.add(instantOf(ex));
       }
@@ -342,9 +378,8 @@ class Overrides {
     const unique = new Map<string, OverrideEntry>();
     for (const record of group.overrides) {
       const prop = record.component.getFirstProperty('recurrence-id');
-      const value = prop?.getFirstValue();
-      if (!prop || !(value instanceof ICAL.Time)) continue;
-      const recurrenceId = expansion.timeValue(value, tzidOf(prop));
+      const recurrenceId = expansion.readProperty(record.component, 'recurrence-id');
+      if (!prop || !recurrenceId) continue;
       const key = recurrenceId.isDate ? `date:${dayOf(recurrenceId.wallMs)}` : `time:${instantOf(recurrenceId)}`;
       const previous = unique.get(key);
       if (previous && previous.record.sequence > record.sequence) continue;
@@ -415,7 +450,14 @@ function* occurrences(source: ICAL.Recur, start: TimeValue, fromWall: number, to
     // Skip whole periods before the window; the phase of the rule (weekday, INTERVAL) is unchanged.
     const step = period * (recur.interval || 1);
     const periods = Math.floor((fromWall - start.wallMs) / step) - 1;
-    if (periods > 0) iterationStart += periods * step;
+    if (periods > 0) {
+      const simple = simpleOccurrences(recur, start, fromWall, toWall);
+      if (simple) {
+        yield* simple;
+        return;
+      }
+      iterationStart += periods * step;
+    }
   }
 
   const iterator = recur.iterator(floatingTime(iterationStart, start.isDate));
@@ -426,6 +468,54 @@ function* occurrences(source: ICAL.Recur, start: TimeValue, fromWall: number, to
     if (wallMs > toWall) return;
     if (wallMs >= fromWall) yield wallMs;
   }
+}
+
+const WEEKDAYS: Record<string, number> = { SU: 0, MO: 1, TU: 2, WE: 3, TH: 4, FR: 5, SA: 6 };
+
+/** 0 = Sunday, for a day number counted from 1970-01-01 (a Thursday). */
+function weekdayOf(day: number): number {
+  return (((day + 4) % 7) + 7) % 7;
+}
+
+/**
+ * Occurrences in [fromWall, toWall] of a DAILY or WEEKLY rule whose only part is a BYDAY of plain
+ * weekdays, by day arithmetic: ical.js's iterator allocates several Time objects per step, which made it
+ * the main cost of expanding a feed of long-running series. Null for any other rule. The caller uses it
+ * only for a window at least one period after the start, where ical.js also yields the plain pattern:
+ * every INTERVAL-th day, or the BYDAY days (else DTSTART's weekday) of every INTERVAL-th week from the
+ * WKST-aligned week of DTSTART, at DTSTART's time of day, up to UNTIL.
+ */
+function simpleOccurrences(recur: ICAL.Recur, start: TimeValue, fromWall: number, toWall: number): number[] | null {
+  if (recur.count || (recur.freq !== 'DAILY' && recur.freq !== 'WEEKLY')) return null;
+  const parts = recur.parts as Record<string, unknown[] | undefined>;
+  if (Object.keys(parts).some((key) => key !== 'BYDAY' && parts[key]?.length)) return null;
+  const byDay = parts.BYDAY?.length ? parts.BYDAY.map((day) => WEEKDAYS[String(day)]) : null;
+  if (byDay?.some((day) => day === undefined)) return null; // ordinals such as 1MO
+  const weekdays = byDay as number[] | null;
+
+  const startDay = dayOf(start.wallMs);
+  const timeOfDay = start.wallMs - startDay * DAY_MS;
+  const weekly = recur.freq === 'WEEKLY';
+  const stepDays = (weekly ? 7 : 1) * (recur.interval || 1);
+  // A period is a day, or a week starting on WKST (ical.js numbers weekdays from 1 = Sunday).
+  const firstPeriod = weekly ? startDay - ((weekdayOf(startDay) - (recur.wkst - 1) + 7) % 7) : startDay;
+  const offsets = !weekly
+    ? [0]
+    : (weekdays ?? [weekdayOf(startDay)]).map((day) => (day - (recur.wkst - 1) + 7) % 7).sort((a, b) => a - b);
+  const lastWall = Math.min(toWall, untilWall(recur, start));
+
+  const out: number[] = [];
+  let period = firstPeriod + Math.max(0, Math.floor((dayOf(fromWall) - firstPeriod) / stepDays) - 1) * stepDays;
+  for (; period * DAY_MS + timeOfDay <= lastWall; period += stepDays) {
+    for (const offset of offsets) {
+      const day = period + offset;
+      if (!weekly && weekdays && !weekdays.includes(weekdayOf(day))) continue;
+      const wallMs = day * DAY_MS + timeOfDay;
+      if (wallMs > lastWall) break;
+      if (wallMs >= fromWall && wallMs >= start.wallMs) out.push(wallMs);
+    }
+  }
+  return out;
 }
 
 /** The wall time of a rule's UNTIL in the series' zone (+∞ without UNTIL); a DATE UNTIL includes its whole day. */
@@ -488,10 +578,51 @@ function organizerOf(component: ICAL.Component): Attendee | null {
 
 /** The wall time of an ICAL.Time as ms (its fields read as UTC); years < 100 are kept as such. */
 function wallMsOf(time: ICAL.Time): number {
+  return time.isDate ? wallMs(time.year, time.month, time.day, 0, 0, 0) : wallMs(time.year, time.month, time.day, time.hour, time.minute, time.second);
+}
+
+function wallMs(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+  if (year >= 100) return Date.UTC(year, month - 1, day, hour, minute, second);
   const date = new Date(0);
-  date.setUTCFullYear(time.year, time.month - 1, time.day);
-  if (!time.isDate) date.setUTCHours(time.hour, time.minute, time.second);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second);
   return date.getTime();
+}
+
+/** The number written by `length` ASCII digits of `text` at `at`; NaN when one is not a digit. */
+function digits(text: string, at: number, length: number): number {
+  let value = 0;
+  for (let i = at; i < at + length; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (!(digit >= 0 && digit <= 9)) return Number.NaN;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/**
+ * A jCal DATE (`2025-03-10`) or DATE-TIME (`2025-03-10T08:00:00[Z]`) string as ical.js would read it
+ * (a trailing Z means UTC whatever the TZID); null for any other shape or an out-of-range field,
+ * which ical.js would normalize: those take the ical.js path. Read by hand: it runs for every date of the feed.
+ */
+function plainTimeOf(value: unknown): { wallMs: number; isDate: boolean; isUtc: boolean } | null {
+  if (typeof value !== 'string') return null;
+  const isDate = value.length === 10;
+  const isUtc = value.length === 20 && value[19] === 'Z';
+  if (!isDate && value.length !== 19 && !isUtc) return null;
+  if (value[4] !== '-' || value[7] !== '-') return null;
+  if (!isDate && (value[10] !== 'T' || value[13] !== ':' || value[16] !== ':')) return null;
+  const year = digits(value, 0, 4);
+  const month = digits(value, 5, 2);
+  const day = digits(value, 8, 2);
+  const hour = isDate ? 0 : digits(value, 11, 2);
+  const minute = isDate ? 0 : digits(value, 14, 2);
+  const second = isDate ? 0 : digits(value, 17, 2);
+  // NaN fails every comparison below, so a non-digit also returns null.
+  if (!(month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59 && second <= 59 && year >= 0)) return null;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (month === 2 && !leap ? 28 : (MAX_MONTH_DAYS[month - 1] ?? 0))) return null; // e.g. 30 February
+  return { wallMs: wallMs(year, month, day, hour, minute, second), isDate, isUtc };
 }
 
 function floatingTime(wallMs: number, isDate: boolean): ICAL.Time {

@@ -43,6 +43,24 @@ function wallToUtcVia(offsetAt: (utcMs: number) => number, wallMs: number): numb
   return offsetAt(second) === after ? second : first;
 }
 
+/**
+ * A bounded memo of a ms → ms conversion. An expansion converts the same wall times over and over
+ * (each slot is checked against EXDATEs and overrides, then emitted), and each conversion costs three
+ * offset look-ups.
+ */
+function memoized(convert: (ms: number) => number): (ms: number) => number {
+  const cache = new Map<number, number>();
+  return (ms) => {
+    let result = cache.get(ms);
+    if (result === undefined) {
+      result = convert(ms);
+      if (cache.size > 50_000) cache.clear();
+      cache.set(ms, result);
+    }
+    return result;
+  };
+}
+
 class IntlZone implements Zone {
   private readonly format: Intl.DateTimeFormat;
   // Offsets per 15-minute UTC bucket: transitions fall on quarter hours.
@@ -84,9 +102,7 @@ class IntlZone implements Zone {
     return offset;
   }
 
-  wallToUtc(wallMs: number): number {
-    return wallToUtcVia((ms) => this.offsetAt(ms), wallMs);
-  }
+  readonly wallToUtc = memoized((wallMs) => wallToUtcVia((ms) => this.offsetAt(ms), wallMs));
 
   utcToWall(utcMs: number): number {
     return utcMs + this.offsetAt(utcMs);
@@ -105,13 +121,9 @@ class VtimezoneZone implements Zone {
     return utc.convertToZone(this.timezone).utcOffset() * 1000;
   }
 
-  wallToUtc(wallMs: number): number {
-    return wallToUtcVia((ms) => this.offsetAt(ms), wallMs);
-  }
-
-  utcToWall(utcMs: number): number {
-    return utcMs + this.offsetAt(utcMs);
-  }
+  // Each offset look-up builds ical.js Time objects.
+  readonly wallToUtc = memoized((wallMs) => wallToUtcVia((ms) => this.offsetAt(ms), wallMs));
+  readonly utcToWall = memoized((utcMs) => utcMs + this.offsetAt(utcMs));
 }
 
 const intlZones = new Map<string, Zone | null>();
