@@ -111,7 +111,7 @@ function icsSettingsData(
   if (settings.url !== undefined) {
     // A new feed starts from scratch: old validators and body belong to the old URL.
     // (The stored body of the old feed is dropped by the caller.)
-    Object.assign(data, { icsLastEtag: null, icsLastModified: null, icsLastHash: null, icsFailureCount: 0 });
+    Object.assign(data, { icsLastEtag: null, icsLastModified: null, icsLastHash: null, icsLastMatchDigest: null, icsFailureCount: 0 });
     if (settings.url === null) {
       Object.assign(data, { icsUrlEncrypted: null, icsEnabled: false, icsNextSyncAt: null });
       hasUrl = false;

@@ -39,3 +39,9 @@ export function eventColumns(instance: CalendarInstance) {
 }
 
 export const eventKey = (uid: string, recurrenceId: string) => `${uid}\u0000${recurrenceId}`;
+
+/** Identifies the set of instances a sync keeps, with their content: equal digests, equal stored events. */
+export function matchDigestOf(instances: CalendarInstance[]): string {
+  const entries = instances.map((instance) => `${eventKey(instance.uid, instance.recurrenceId)}\u0000${contentHashOf(instance)}`).sort();
+  return createHash('sha256').update(entries.join('\n')).digest('base64url');
+}

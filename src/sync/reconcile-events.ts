@@ -25,6 +25,13 @@ export interface ReconcilePlan {
   counts: ReconcileCounts;
 }
 
+export const emptyPlan = (): ReconcilePlan => ({
+  creates: [],
+  updates: [],
+  deleteIds: [],
+  counts: { created: 0, updated: 0, deleted: 0, restored: 0 },
+});
+
 export const hasChanges = (plan: ReconcilePlan) => plan.creates.length + plan.updates.length + plan.deleteIds.length > 0;
 
 export async function planReconcile(
@@ -48,7 +55,7 @@ export async function planReconcile(
   });
   const storedByKey = new Map(stored.map((row) => [eventKey(row.icsUid, row.recurrenceId), row]));
 
-  const plan: ReconcilePlan = { creates: [], updates: [], deleteIds: [], counts: { created: 0, updated: 0, deleted: 0, restored: 0 } };
+  const plan = emptyPlan();
   const seen = new Set<string>();
   for (const instance of instances) {
     const key = eventKey(instance.uid, instance.recurrenceId);

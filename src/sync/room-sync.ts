@@ -18,7 +18,8 @@ import type { AppPubSub } from '../realtime/pubsub.js';
 import type { UrlCipher } from '../security/url-cipher.js';
 import { retryDelayMs } from './backoff.js';
 import { ParsedFeedCache } from './parsed-feed-cache.js';
-import { applyReconcile, hasChanges, planReconcile } from './reconcile-events.js';
+import { matchDigestOf } from './event-content.js';
+import { applyReconcile, emptyPlan, hasChanges, planReconcile } from './reconcile-events.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -143,8 +144,14 @@ export function createRoomSyncer(deps: RoomSyncDeps) {
       const bodyGzip = feed.changed && feed.body !== null ? await gzipAsync(feed.body) : null;
       const status: SyncOutcome = feed.changed ? 'SUCCESS' : 'UNCHANGED';
 
-      // Reads and planning happen outside the transaction; it holds only the writes.
-      const plan = await planReconcile(db, { roomId, instances: matched, now: startedAt, windowEnd: window.end });
+      // Reads and planning happen outside the transaction; it holds only the
+      // writes. When the kept instances are exactly those the last sync stored,
+      // there is nothing to read either.
+      const matchDigest = matchDigestOf(matched);
+      const plan =
+        matchDigest === room.icsLastMatchDigest
+          ? emptyPlan()
+          : await planReconcile(db, { roomId, instances: matched, now: startedAt, windowEnd: window.end });
       const { counts } = plan;
       const writeOutcome = async (client: Prisma.TransactionClient) => {
         const finishedAt = clock.now();
@@ -158,6 +165,7 @@ export function createRoomSyncer(deps: RoomSyncDeps) {
             icsLastEtag: feed.etag,
             icsLastModified: feed.lastModified,
             icsLastHash: feed.hash,
+            icsLastMatchDigest: matchDigest,
             icsEventsInFeed: calendar.eventCount,
             icsEventsInWindow: inWindow.length,
             icsEventsMatched: matched.length,
