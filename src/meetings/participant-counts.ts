@@ -2,7 +2,7 @@
 import type { Db } from '../db/client.js';
 import type { AppPubSub } from '../realtime/pubsub.js';
 
-export type ParticipantUpdate = 'applied' | 'stale' | 'unknown-meeting';
+export type ParticipantUpdate = 'applied' | 'stale';
 
 /**
  * Sets the meeting's count as of `eventTime`. A report older than the one
@@ -12,13 +12,9 @@ export type ParticipantUpdate = 'applied' | 'stale' | 'unknown-meeting';
  */
 export async function applyParticipantCount(
   deps: { db: Db; pubsub: AppPubSub },
-  input: { platformMeetingId: string; count: number; eventTime: Date; receivedAt: Date },
+  meeting: { id: string; firstJoinedAt: Date | null },
+  input: { count: number; eventTime: Date; receivedAt: Date },
 ): Promise<ParticipantUpdate> {
-  const meeting = await deps.db.meeting.findFirst({
-    where: { platformMeetingId: input.platformMeetingId },
-    select: { id: true, firstJoinedAt: true },
-  });
-  if (!meeting) return 'unknown-meeting';
   const { count } = await deps.db.meeting.updateMany({
     where: {
       id: meeting.id,

@@ -54,8 +54,11 @@ export async function handleWebhook(services: AppServices, req: IncomingMessage,
   } catch {
     return reply(res, 400, { error: 'Body must be JSON: { type: room.client.joined|room.client.left, data: { meetingId, numClients } }' }), true;
   }
-  const known = await services.db.meeting.count({ where: { platformMeetingId: payload.data.meetingId } });
-  if (known === 0) return reply(res, 404, { error: 'Unknown meeting' }), true;
+  const meeting = await services.db.meeting.findFirst({
+    where: { platformMeetingId: payload.data.meetingId },
+    select: { id: true, firstJoinedAt: true },
+  });
+  if (!meeting) return reply(res, 404, { error: 'Unknown meeting' }), true;
 
   const deliveryId = createHash('sha256').update(String(header)).update(body).digest('hex');
   try {
@@ -66,8 +69,7 @@ export async function handleWebhook(services: AppServices, req: IncomingMessage,
     }
     throw error;
   }
-  const result = await applyParticipantCount(services, {
-    platformMeetingId: payload.data.meetingId,
+  const result = await applyParticipantCount(services, meeting, {
     count: payload.data.numClients,
     eventTime: new Date(check.timestamp * 1000),
     receivedAt: now,

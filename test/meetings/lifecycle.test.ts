@@ -235,5 +235,10 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
     const replay = await postWebhook(server, { ...body, data: { ...body.data } }, { at: now, header });
     expect(replay.status).toBe(409);
     expect((await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: meeting.id } })).participantCount).toBe(5);
+
+    // A report older than the one applied (webhooks can arrive out of order) does not overwrite it.
+    const older = await postWebhook(server, { type: 'room.client.left', data: { meetingId: meeting.platformMeetingId, numClients: 0 } }, { at: new Date(now.getTime() - 30_000) });
+    expect(older).toEqual({ status: 200, body: { result: 'stale' } });
+    expect((await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: meeting.id } })).participantCount).toBe(5);
   });
 });
