@@ -9,7 +9,7 @@
 // DTSTART, EXDATE and RECURRENCE-ID values are read from ical.js's jCal strings without building
 // ICAL.Time objects when they have the plain shape (plainTimeOf).
 import ICAL from 'ical.js';
-import { IcsCalendar, type EventGroup, type ParsedCalendar, type VeventRecord } from './ics-parse.js';
+import { IcsCalendar, IcsParseError, type EventGroup, type ParsedCalendar, type VeventRecord } from './ics-parse.js';
 import { intlZone, resolveTzid, UTC_ZONE, type Zone } from './time-zones.js';
 
 export { IcsParseError, parseCalendar, type ParsedCalendar } from './ics-parse.js';
@@ -51,6 +51,23 @@ const DAY_MS = 86_400_000;
 const WALL_SLACK_MS = 30 * 3_600_000;
 /** Guards against rules that never reach the window (e.g. SECONDLY with a huge COUNT); far above any real series. */
 const MAX_ITERATIONS_PER_RULE = 200_000;
+/**
+ * Wall-clock budget for expanding one calendar. A real 5,000-event feed takes
+ * ~250 ms; hostile rules could otherwise hold the event loop for seconds each.
+ */
+const EXPANSION_BUDGET_MS = 2_000;
+/**
+ * Instances are looked for at most this long before the window, however long
+ * the event lasts: a recurring event longer than a year is a broken export
+ * (a DTSTART typo in the year), and honouring it would scan the whole series.
+ */
+const MAX_LOOKBACK_MS = 366 * 86_400_000;
+
+class ExpansionBudgetExceeded extends IcsParseError {
+  constructor() {
+    super('PARSE_ERROR', 'The calendar\'s recurrence rules are too complex to expand');
+  }
+}
 const JUMPABLE_PERIOD_MS: Record<string, number> = {
   SECONDLY: 1_000,
   MINUTELY: 60_000,
@@ -93,6 +110,10 @@ class Expansion {
   readonly calendarZone: Zone;
   private readonly windowStart: number;
   private readonly windowEnd: number;
+  private readonly deadline = performance.now() + EXPANSION_BUDGET_MS;
+  readonly checkBudget = () => {
+    if (performance.now() > this.deadline) throw new ExpansionBudgetExceeded();
+  };
 
   constructor(
     private readonly calendar: IcsCalendar,
@@ -239,7 +260,7 @@ class Expansion {
     };
     if (series.startIsInstance && start.wallMs >= fromWall && start.wallMs <= toWall) addSlot({ wallMs: start.wallMs });
     for (const recur of series.rrules) {
-      for (const wallMs of occurrences(recur, start, fromWall, toWall)) addSlot({ wallMs });
+      for (const wallMs of occurrences(recur, start, fromWall, toWall, this.checkBudget)) addSlot({ wallMs });
     }
     for (const prop of series.rdates) {
       for (const value of prop.getValues()) {
@@ -256,7 +277,7 @@ class Expansion {
       if (!overrides.replaces(start)) this.emit(out, uid, master, start, endRule, undefined, '', null);
       return;
     }
-    const fromWall = this.windowStart - Math.max(endRule.deltaMs, 0) - WALL_SLACK_MS;
+    const fromWall = this.windowStart - Math.min(Math.max(endRule.deltaMs, 0), MAX_LOOKBACK_MS) - WALL_SLACK_MS;
     const slots = this.slots(series, fromWall, this.windowEnd + WALL_SLACK_MS);
     for (const slot of slots.values()) {
       const slotStart: TimeValue = { ...start, wallMs: slot.wallMs };
@@ -358,7 +379,7 @@ class Overrides {
   private readonly masterStart: TimeValue | null;
 
   constructor(
-    private readonly expansion: Expansion,
+    expansion: Expansion,
     group: EventGroup,
     master: VeventRecord | null,
   ) {
@@ -438,7 +459,13 @@ class Overrides {
 }
 
 /** Wall times of one RRULE's occurrences within [fromWall, toWall]. */
-function* occurrences(source: ICAL.Recur, start: TimeValue, fromWall: number, toWall: number): Generator<number> {
+function* occurrences(
+  source: ICAL.Recur,
+  start: TimeValue,
+  fromWall: number,
+  toWall: number,
+  checkBudget: () => void,
+): Generator<number> {
   const recur = source.clone();
   // ical.js compares UNTIL with our floating occurrences as wall times: express it in the series' zone.
   if (recur.until) recur.until = floatingTime(untilWall(recur, start), false);
@@ -462,6 +489,7 @@ function* occurrences(source: ICAL.Recur, start: TimeValue, fromWall: number, to
 
   const iterator = recur.iterator(floatingTime(iterationStart, start.isDate));
   for (let i = 0; i < MAX_ITERATIONS_PER_RULE; i++) {
+    if (i % 1024 === 1023) checkBudget();
     const next = iterator.next();
     if (!next) return;
     const wallMs = wallMsOf(next);
@@ -528,9 +556,24 @@ function untilWall(recur: ICAL.Recur, start: TimeValue): number {
 
 const MAX_MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/** ical.js loops forever on day-level rules no date can satisfy (BYMONTH=2;BYMONTHDAY=30); refuse those. */
+/**
+ * Sub-hourly rules narrowed by a larger unit (e.g. SECONDLY with BYMONTH)
+ * make one step of ical.js's iterator scan up to millions of seconds: a feed
+ * of them would hold the event loop for minutes. No calendar application
+ * writes them, so they are treated as no rule at all.
+ */
+const COARSE_PARTS = ['BYMONTH', 'BYMONTHDAY', 'BYYEARDAY', 'BYWEEKNO', 'BYDAY', 'BYHOUR', 'BYSETPOS'];
+
+/**
+ * Whether ical.js can iterate the rule in reasonable time: it loops forever on
+ * day-level rules no date can satisfy (BYMONTH=2;BYMONTHDAY=30), and crawls on
+ * the sub-hourly ones above; those are refused.
+ */
 function isSatisfiable(recur: ICAL.Recur): boolean {
   const parts = recur.parts as Record<string, number[] | undefined>;
+  if ((recur.freq === 'SECONDLY' || recur.freq === 'MINUTELY') && COARSE_PARTS.some((part) => parts[part]?.length)) {
+    return false;
+  }
   const months = parts.BYMONTH;
   const monthDays = parts.BYMONTHDAY;
   if (!months?.length || !monthDays?.length) return true;
@@ -661,8 +704,9 @@ export function expandCalendar(
   for (const group of cal.groups) {
     try {
       expansion.expandGroup(group, out);
-    } catch {
+    } catch (error) {
       // A malformed event (e.g. an RRULE ical.js rejects) must not hide the rest of the feed.
+      if (error instanceof ExpansionBudgetExceeded) throw error;
     }
   }
   return out.sort((a, b) => a.start.getTime() - b.start.getTime() || a.uid.localeCompare(b.uid));

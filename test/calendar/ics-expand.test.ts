@@ -164,6 +164,53 @@ describe('invalid input', () => {
     expect(parseErrorCode(ics('BEGIN:VEVENT', 'this is not a content line', 'END:VEVENT'))).toBe('PARSE_ERROR');
   });
 
+  test('a series whose DTSTART year lost a digit (lasting 2,000 years) expands without scanning the whole series', () => {
+    const calendar = parseCalendar(
+      ics(
+        'BEGIN:VEVENT',
+        'UID:typo@example.com',
+        'DTSTART;TZID=W. Europe Standard Time: 0250310T080000',
+        'DTEND;TZID=W. Europe Standard Time:20250310T090000',
+        'RRULE:FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20260101T000000Z',
+        'END:VEVENT',
+        'BEGIN:VEVENT',
+        'UID:typo@example.com',
+        'RECURRENCE-ID;RANGE=THISANDFUTURE:20250317T070000Z',
+        'DTSTART:20250317T100000Z',
+        'DURATION:PT1H',
+        'END:VEVENT',
+      ),
+    );
+    const instances = expandCalendar(calendar, { start: new Date('2025-06-01T00:00:00Z'), end: new Date('2025-06-08T00:00:00Z') });
+    expect(instances.length).toBeGreaterThan(0);
+  });
+
+  test('sub-hourly rules narrowed by month or day are not expanded (ical.js would crawl through every second)', () => {
+    const calendar = parseCalendar(
+      ics('BEGIN:VEVENT', 'UID:secondly@example.com', 'DTSTART:20250101T000000Z', 'DTEND:20250101T000001Z', 'RRULE:FREQ=SECONDLY;BYMONTH=12;BYMONTHDAY=31', 'END:VEVENT'),
+    );
+    const instances = expandCalendar(calendar, { start: new Date('2024-12-31T00:00:00Z'), end: new Date('2025-01-02T00:00:00Z') });
+    expect(instances.map((instance) => instance.start.toISOString())).toEqual(['2025-01-01T00:00:00.000Z']); // DTSTART only
+  });
+
+  test('a calendar whose rules take too long to expand is refused with IcsParseError, not left blocking the server', () => {
+    const calendar = parseCalendar(
+      ics(
+        ...Array.from({ length: 5 }, (_, i) => [
+          'BEGIN:VEVENT',
+          `UID:hourly-${i}@example.com`,
+          'DTSTART:19000101T000000Z',
+          'DTEND:19000101T003000Z',
+          'RRULE:FREQ=HOURLY;COUNT=100000000;BYMONTH=12;BYMONTHDAY=31',
+          'END:VEVENT',
+        ]).flat(),
+      ),
+    );
+    expect(() => expandCalendar(calendar, { start: new Date('2025-01-01T00:00:00Z'), end: new Date('2025-01-02T00:00:00Z') })).toThrow(
+      /too complex/,
+    );
+  });
+
   test('random and mutated ICS never throws anything but IcsParseError, and terminates', () => {
     const seed = ics(
       'X-WR-TIMEZONE:Europe/Berlin',
