@@ -36,9 +36,7 @@ describe.each(engines)('graphql-ws on %s', (engine) => {
     const viewer = server.wsClient();
     const ownerStream = wsSubscribe(owner, RoomUpdated, { name: 'board' });
     const viewerStream = wsSubscribe(viewer, RoomUpdated, { name: 'board' });
-    // A query on each connection guarantees both subscriptions are registered.
-    await wsExecute(owner, RoomByName, { name: 'board' });
-    await wsExecute(viewer, RoomByName, { name: 'board' });
+    await server.waitForSubscribers('room:updated', 2);
 
     await server.request(UpdateRoom, { name: 'board', input: { ics: { fetchIntervalSeconds: 1800 } } }, { as: 'alice' });
     const [ownerEvent] = await ownerStream.waitFor(1);

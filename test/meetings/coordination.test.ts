@@ -55,7 +55,7 @@ describe.runIf(engines.includes('postgres'))('two meeting schedulers on one Post
 
   it('creates one meeting per event and announces each start once, however the ticks interleave', async () => {
     const streams = [first, second].map((server) => wsSubscribe(server.wsClient(), MeetingStarted, { roomName: 'race' }));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await Promise.all([first, second].map((server) => server.waitForSubscribers('room:meeting-started', 1)));
     for (let hour = 9; hour < 15; hour++) {
       for (const time of [`${String(hour - 1).padStart(2, '0')}:59:00`, `${String(hour).padStart(2, '0')}:00:00`]) {
         clock.set(day(time));
@@ -109,7 +109,7 @@ describe.each(engines)('meetings across restarts and moves on %s', (engine) => {
     expect(before.startDate).toEqual(day('10:00:00'));
 
     const changes = wsSubscribe(server.wsClient(), RoomScheduleChanged, { roomName: 'moving' });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await server.waitForSubscribers('room:schedule', 1);
     feeds.serve('/moving.ics', { body: icsCalendar([event('moving', 'talk', '10:15:00', '10:45:00')]), etag: true });
     clock.set(day('09:59:30'));
     await server.request(SyncRoomCalendar, { roomName: 'moving' }, { as: 'owner' });

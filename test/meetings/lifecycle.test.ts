@@ -86,7 +86,7 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
     const owner = server.wsClient({ authorization: `Bearer ${await tokenFor('owner')}` });
     const guestStarts = wsSubscribe(guest, MeetingStarted, { roomName: ROOM });
     const ownerStarts = wsSubscribe(owner, MeetingStarted, { roomName: ROOM });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await server.waitForSubscribers('room:meeting-started', 2);
 
     // 09:58: two minutes before the standup nothing exists yet, but it is upcoming
     // (Planning, 32 minutes away, is not yet within the default 30).
@@ -119,7 +119,7 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
 
     // Participants come and go; the count stream follows every change.
     const counts = wsSubscribe(guest, ParticipantCount, { meetingId: standupMeeting.id });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await server.waitForSubscribers('meeting:participants', 1);
     await participants('Standup', 1, '10:01:00');
     await participants('Standup', 3, '10:02:00');
 
@@ -188,7 +188,7 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
   it('starts unscheduled meetings for anyone who can see the room, announced on creation, closed after 8 hours', async () => {
     clock.set(day('17:00:00'));
     const stream = wsSubscribe(server.wsClient(), MeetingStarted, { roomName: ROOM });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await server.waitForSubscribers('room:meeting-started', 1);
     const created = await server.request(CreateMeeting, { roomName: ROOM });
     expect(created.body.data?.createMeeting).toMatchObject({ title: null, status: 'ACTIVE', isScheduled: false, durationSeconds: 8 * 3600, hostRoomUrl: null });
     const [event] = await stream.waitFor(1);

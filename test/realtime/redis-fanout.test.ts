@@ -2,9 +2,9 @@
 // one instance sees the changes made through another.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CreateRoom, RoomByName, RoomUpdated, UpdateRoom } from '../api/operations.js';
+import { CreateRoom, RoomUpdated, UpdateRoom } from '../api/operations.js';
 import { engines } from '../support/databases.js';
-import { startTestServer, tokenFor, wsExecute, wsSubscribe, type TestServer } from '../support/test-server.js';
+import { startTestServer, tokenFor, wsSubscribe, type TestServer } from '../support/test-server.js';
 
 const redisUrl = inject('redisUrl');
 
@@ -27,8 +27,8 @@ describe.runIf(redisUrl && engines.includes('postgres'))('subscription fan-out t
     await first.request(CreateRoom, { input: { name, ics: { url: 'https://cal.example.com/x/team.ics' } } }, { as: 'alice' });
     const client = second.wsClient({ authorization: `Bearer ${await tokenFor('alice')}` });
     const stream = wsSubscribe(client, RoomUpdated, { name });
-    await wsExecute(client, RoomByName, { name });
-    await new Promise((resolve) => setTimeout(resolve, 200)); // Redis SUBSCRIBE round trip
+    await second.waitForSubscribers('room:updated', 1);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // then Redis's SUBSCRIBE round trip
 
     await first.request(UpdateRoom, { name, input: { ics: { fetchIntervalSeconds: 600 } } }, { as: 'alice' });
     const [event] = await stream.waitFor(1);

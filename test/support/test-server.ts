@@ -44,6 +44,12 @@ export interface TestServer {
   ): Promise<GraphqlResponse<T>>;
   /** A graphql-ws client over a real socket, closed with the server. */
   wsClient(connectionParams?: Record<string, unknown>): Client;
+  /**
+   * Waits until exactly `count` subscription streams of `topic` are open on
+   * this server (its /metrics gauge): a subscription is live only once its
+   * resolver has run, some time after the client sent it.
+   */
+  waitForSubscribers(topic: string, count: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -100,6 +106,16 @@ export async function startTestServer(
       });
       clients.push(client);
       return client;
+    },
+    async waitForSubscribers(topic, count) {
+      const line = new RegExp(`^roomcal_active_subscriptions\\{topic="${topic}"\\} (\\d+)`, 'm');
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const open = Number(line.exec(await (await fetch(`${app.url}/metrics`)).text())?.[1] ?? 0);
+        if (open === count) return;
+        if (Date.now() > deadline) throw new Error(`${open} ${topic} subscriptions open, expected ${count}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
     },
     async close() {
       await Promise.all(clients.map((client) => client.dispose()));

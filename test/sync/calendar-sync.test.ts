@@ -240,7 +240,7 @@ describe.each(engines)('calendar sync on %s', (engine) => {
   it('publishes each sync\'s start and outcome to the owner, and refuses the stream to others', async () => {
     await roomWithFeed([standup, review]);
     const ownerStream = wsSubscribe(server.wsClient({ authorization: `Bearer ${await tokenFor('owner')}` }), SyncStatus, { roomName: room });
-    await new Promise((resolve) => setTimeout(resolve, 300)); // let the subscription register
+    await server.waitForSubscribers('room:sync', 1);
     await syncNow();
     const events = await ownerStream.waitFor(2);
     expect(events.map((event) => event.data?.syncStatus.phase)).toEqual(['STARTED', 'FINISHED']);
