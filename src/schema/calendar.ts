@@ -8,9 +8,9 @@ import { normalizeIcsUrl } from '../rooms/ics-url.js';
 import { describeSyncError, expandForRoom, windowAt, type SyncReport } from '../sync/room-sync.js';
 import { builder } from './builder.js';
 import type { AppContext } from './context.js';
-import { appError, badUserInput, notFound } from './errors.js';
+import { appError, badUserInput } from './errors.js';
 import { roomOwnerOnly } from './owner-only.js';
-import { findOwnedRoom, SyncOutcome } from './room.js';
+import { findOwnedRoom, findRoom, SyncOutcome } from './room.js';
 
 export interface AttendeeShape {
   email: string | null;
@@ -142,12 +142,10 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { url: t.arg.string({ required: true }), roomName: t.arg.string() },
     resolve: async (_root, { url, roomName }, context) => {
-      const { config, clock, feedFetcher, db } = context.services;
+      const { config, clock, feedFetcher } = context.services;
       const checked = normalizeIcsUrl(url, { allowHttp: config.ics.allowHttp });
       if (!checked.ok) throw badUserInput(checked.problem, 'url');
-      if (roomName != null && !(await db.room.findUnique({ where: { name: roomName }, select: { id: true } }))) {
-        throw notFound(`Room "${roomName}" does not exist`);
-      }
+      if (roomName != null) await findRoom(context, roomName);
       try {
         const fetched = await feedFetcher.fetch(checked.url);
         if (fetched.kind !== 'fetched') throw new Error('unexpected 304 without validators');

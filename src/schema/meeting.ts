@@ -10,6 +10,7 @@ import { builder } from './builder.js';
 import type { AppContext } from './context.js';
 import { appError, notFound } from './errors.js';
 import { roomOwnerOnly } from './owner-only.js';
+import { findRoom } from './room.js';
 import { CalendarEventRef, Attendee, type AttendeeShape } from './calendar.js';
 
 /** A room may not hold more unscheduled meetings at once than this (anyone may start one). */
@@ -165,13 +166,13 @@ const JoinMeetingResult = builder.objectRef<JoinShape>('JoinMeetingResult').impl
   }),
 });
 
-async function roomByName(context: AppContext, name: string) {
-  const room = await context.services.db.room.findUnique({ where: { name } });
-  if (!room) throw notFound(`Room "${name}" does not exist`);
-  return room;
-}
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A meeting by id; null for an unknown or malformed id (not a database error). */
+function findMeeting(context: AppContext, meetingId: string | number): Promise<Meeting | null> {
+  const id = String(meetingId);
+  return UUID.test(id) ? context.services.db.meeting.findUnique({ where: { id } }) : Promise.resolve(null);
+}
 
 builder.mutationFields((t) => ({
   createMeeting: t.prismaField({
@@ -179,7 +180,7 @@ builder.mutationFields((t) => ({
     description: 'Starts an unscheduled meeting in the room now (anyone who can see the room). It lives 8 hours.',
     args: { roomName: t.arg.string({ required: true }) },
     resolve: async (query, _root, { roomName }, context) => {
-      const room = await roomByName(context, roomName);
+      const room = await findRoom(context, roomName);
       const { db, clock, pubsub, platforms } = context.services;
       const now = clock.now();
       const active = await db.meeting.count({ where: { roomId: room.id, isActive: true, calendarSlot: null } });
@@ -217,9 +218,8 @@ builder.mutationFields((t) => ({
     description: 'Joins a meeting of the room: its URL when it is running, a waiting state with the start time when it is early.',
     args: { roomName: t.arg.string({ required: true }), meetingId: t.arg.id({ required: true }) },
     resolve: async (_root, { roomName, meetingId }, context): Promise<JoinShape> => {
-      const room = await roomByName(context, roomName);
-      const id = String(meetingId);
-      const meeting = UUID.test(id) ? await context.services.db.meeting.findUnique({ where: { id } }) : null;
+      const room = await findRoom(context, roomName);
+      const meeting = await findMeeting(context, meetingId);
       if (!meeting || meeting.roomId !== room.id) throw appError('NOT_FOUND', 'No such meeting in this room');
       if (!meeting.isActive) throw appError('MEETING_ENDED', `This meeting ended${meeting.closedAt ? ` at ${meeting.closedAt.toISOString()}` : ''}`);
       if (!meeting.roomUrl) throw appError('MEETING_NOT_ACTIVE', 'The meeting is being set up on the video platform; try again in a moment');
@@ -247,7 +247,7 @@ builder.subscriptionFields((t) => ({
     description: 'Each meeting of the room, once, when it starts (an unscheduled one: when created).',
     args: { roomName: t.arg.string({ required: true }) },
     subscribe: async (_root, { roomName }, context) =>
-      context.services.pubsub.subscribe('room:meeting-started', (await roomByName(context, roomName)).id),
+      context.services.pubsub.subscribe('room:meeting-started', (await findRoom(context, roomName)).id),
     resolve: (query, payload, _args, context) =>
       context.services.db.meeting.findUniqueOrThrow({ ...query, where: { id: (payload as { meetingId: string }).meetingId } }),
   }),
@@ -256,8 +256,7 @@ builder.subscriptionFields((t) => ({
     description: "The meeting's participant count, on every change.",
     args: { meetingId: t.arg.id({ required: true }) },
     subscribe: async (_root, { meetingId }, context) => {
-      const id = String(meetingId);
-      const meeting = UUID.test(id) ? await context.services.db.meeting.findUnique({ where: { id }, select: { id: true } }) : null;
+      const meeting = await findMeeting(context, meetingId);
       if (!meeting) throw notFound('No such meeting');
       return context.services.pubsub.subscribe('meeting:participants', meeting.id);
     },
@@ -269,7 +268,7 @@ builder.subscriptionFields((t) => ({
     description: 'The room whenever its schedule changed (events synced, meetings created, moved, started or closed): re-read upcomingMeetings and activeMeetings.',
     args: { roomName: t.arg.string({ required: true }) },
     subscribe: async (_root, { roomName }, context) =>
-      context.services.pubsub.subscribe('room:schedule', (await roomByName(context, roomName)).id),
+      context.services.pubsub.subscribe('room:schedule', (await findRoom(context, roomName)).id),
     resolve: (query, payload, _args, context) =>
       context.services.db.room.findUnique({ ...query, where: { id: (payload as { roomId: string }).roomId } }),
   }),

@@ -147,10 +147,16 @@ function nameTaken(name: string) {
   return appError('CONFLICT', `A room named "${name}" already exists`, { field: 'name' });
 }
 
-/** The room, if the caller owns it; NOT_FOUND or FORBIDDEN otherwise. */
-export async function findOwnedRoom(context: AppContext, name: string): Promise<Room> {
+/** The room by name; NOT_FOUND when there is none. */
+export async function findRoom(context: AppContext, name: string): Promise<Room> {
   const room = await context.services.db.room.findUnique({ where: { name } });
   if (!room) throw notFound(`Room "${name}" does not exist`);
+  return room;
+}
+
+/** The room, if the caller owns it; NOT_FOUND or FORBIDDEN otherwise. */
+export async function findOwnedRoom(context: AppContext, name: string): Promise<Room> {
+  const room = await findRoom(context, name);
   if (room.ownerId !== context.viewer?.userId) throw forbidden('Only the room owner can do this');
   return room;
 }
@@ -248,11 +254,8 @@ builder.subscriptionField('roomUpdated', (t) =>
     nullable: true,
     description: 'The room after each change to it; null once it has been deleted.',
     args: { name: t.arg.string({ required: true }) },
-    subscribe: async (_root, { name }, context) => {
-      const room = await context.services.db.room.findUnique({ where: { name }, select: { id: true } });
-      if (!room) throw notFound(`Room "${name}" does not exist`);
-      return context.services.pubsub.subscribe('room:updated', room.id);
-    },
+    subscribe: async (_root, { name }, context) =>
+      context.services.pubsub.subscribe('room:updated', (await findRoom(context, name)).id),
     resolve: (query, payload, _args, context) =>
       context.services.db.room.findUnique({ ...query, where: { id: (payload as { roomId: string }).roomId } }),
   }),
