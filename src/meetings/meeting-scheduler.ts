@@ -5,20 +5,38 @@
 // the rules in meeting-rules.ts. Every step is a conditional write, so any
 // number of instances can run it at once: unique slots make one meeting per
 // event, and `startedAnnouncedAt IS NULL` makes one announcement per meeting.
-import type { Clock } from '../clock.js';
-import type { Db } from '../db/client.js';
-import { Prisma, type CalendarEvent, type Meeting } from '../generated/prisma/client.js';
-import type { Logger } from '../logger.js';
-import type { AppPubSub } from '../realtime/pubsub.js';
-import { calendarSlotOf, EMPTY_GRACE_MS, MAX_MEETING_MS, NO_SHOW_AFTER_END_MS, type CloseReason } from './meeting-rules.js';
-import type { PlatformRegistry } from './platform-registry.js';
+//
+// One room cannot hold up another: starts are announced first in every tick,
+// and each room gets at most MEETINGS_PER_ROOM_PER_TICK pre-creations and
+// platform calls per tick, earliest start first.
+import pLimit from 'p-limit';
+import type { Meeting } from '../generated/prisma/client.js';
+import { calendarMetadataOf } from './calendar-metadata.js';
+import { announceStarts, provisionMeeting, publishScheduleChanged, type MeetingDeps } from './meeting-provisioning.js';
+import { calendarSlotOf, closeReasonAt, type CloseReason, type MeetingState } from './meeting-rules.js';
 
-export interface MeetingSchedulerDeps {
-  db: Db;
-  clock: Clock;
-  logger: Logger;
-  pubsub: AppPubSub;
-  platforms: PlatformRegistry;
+/** Per room and tick; a room with thousands of due events catches up over several ticks. */
+export const MEETINGS_PER_ROOM_PER_TICK = 5;
+/** Platform calls in flight at once, so one slow platform answer does not serialize every room's. */
+const PROVISION_CONCURRENCY = 8;
+
+/** What closing a meeting needs: the rules' inputs and the platform meeting to delete. */
+const closableSelect = {
+  id: true,
+  roomId: true,
+  platform: true,
+  platformMeetingId: true,
+  isActive: true,
+  startDate: true,
+  endDate: true,
+  calendarSlot: true,
+  participantCount: true,
+  firstJoinedAt: true,
+  lastParticipantLeftAt: true,
+} as const;
+type ClosableMeeting = MeetingState & Pick<Meeting, 'id' | 'roomId' | 'platform' | 'platformMeetingId'>;
+
+export interface MeetingSchedulerDeps extends MeetingDeps {
   precreateLeadMs: number;
 }
 
@@ -29,74 +47,56 @@ export interface MeetingScheduler {
   stop(): Promise<void>;
 }
 
-function calendarMetadataOf(event: CalendarEvent): Prisma.InputJsonObject {
-  return {
-    title: event.title,
-    description: event.description,
-    organizer: event.organizer as Prisma.InputJsonValue,
-    attendees: event.attendees as Prisma.InputJsonValue,
-    recurrenceId: event.recurrenceId || null,
-    icsUid: event.icsUid,
-  };
-}
-
 export function createMeetingScheduler(deps: MeetingSchedulerDeps): MeetingScheduler {
   const { db, clock, logger, pubsub, platforms } = deps;
+  const platformCalls = pLimit(PROVISION_CONCURRENCY);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
 
-  const scheduleChanged = (roomIds: Iterable<string>) => {
-    for (const roomId of new Set(roomIds)) pubsub.publish('room:schedule', roomId, { roomId });
-  };
-
-  /** Asks the platform for the meeting rows that do not have one yet (new, or a platform that failed before). */
+  /** Asks the platform for the meeting rows that do not have one yet (new, or a platform that failed before and is due again). */
   async function provisionPending(now: Date): Promise<void> {
+    const due = await db.$queryRaw<Array<{ id: string }>>`
+      SELECT "id" FROM (
+        SELECT "id", ROW_NUMBER() OVER (PARTITION BY "roomId" ORDER BY "startDate", "id") AS "rank"
+        FROM "Meeting"
+        WHERE "isActive" AND "roomUrl" IS NULL AND "endDate" > ${now}
+          AND ("provisionRetryAt" IS NULL OR "provisionRetryAt" <= ${now})
+      ) AS pending
+      WHERE "rank" <= ${MEETINGS_PER_ROOM_PER_TICK}`;
+    if (due.length === 0) return;
     const pending = await db.meeting.findMany({
-      where: { isActive: true, roomUrl: null, endDate: { gt: now } },
+      where: { id: { in: due.map((row) => row.id) } },
       include: { room: { select: { name: true } } },
+      orderBy: { startDate: 'asc' },
     });
-    for (const meeting of pending) {
-      try {
-        const created = await platforms.get(meeting.platform).createMeeting({
-          roomName: meeting.room.name,
-          meetingId: meeting.id,
-          startDate: meeting.startDate,
-          endDate: meeting.endDate,
-        });
-        const { count } = await db.meeting.updateMany({
-          where: { id: meeting.id, roomUrl: null },
-          data: { platformMeetingId: created.platformMeetingId, roomUrl: created.roomUrl, hostRoomUrl: created.hostRoomUrl },
-        });
-        // Another instance provisioned it meanwhile: ours is surplus.
-        if (count === 0) await platforms.get(meeting.platform).deleteMeeting(created.platformMeetingId).catch(() => {});
-      } catch (error) {
-        logger.warn({ err: error, meetingId: meeting.id }, 'video platform could not create the meeting; retrying next tick');
-      }
-    }
+    await Promise.all(pending.map((meeting) => platformCalls(() => provisionMeeting(deps, meeting, now))));
   }
 
-  /** Pre-creates meetings for events starting within the lead time (or already running). */
+  /** Pre-creates meetings for events starting within the lead time (or already running) that have none yet. */
   async function precreate(now: Date): Promise<void> {
+    const dueIds = await db.$queryRaw<Array<{ id: string }>>`
+      SELECT "id" FROM (
+        SELECT e."id", ROW_NUMBER() OVER (PARTITION BY e."roomId" ORDER BY e."start", e."id") AS "rank"
+        FROM "CalendarEvent" e
+        WHERE NOT e."isDeleted" AND e."start" <= ${new Date(now.getTime() + deps.precreateLeadMs)} AND e."end" > ${now}
+          AND (e."status" IS NULL OR e."status" <> 'CANCELLED')
+          -- the meeting holding this event's slot (see calendarSlotOf) exists already
+          AND NOT EXISTS (
+            SELECT 1 FROM "Meeting" m
+            WHERE m."roomId" = e."roomId" AND m."calendarSlot" IS NOT NULL AND m."startDate" = e."start" AND m."endDate" = e."end")
+      ) AS due
+      WHERE "rank" <= ${MEETINGS_PER_ROOM_PER_TICK}`;
+    if (dueIds.length === 0) return;
     const due = await db.calendarEvent.findMany({
-      where: {
-        isDeleted: false,
-        start: { lte: new Date(now.getTime() + deps.precreateLeadMs) },
-        end: { gt: now },
-        OR: [{ status: null }, { status: { not: 'CANCELLED' } }],
-      },
+      where: { id: { in: dueIds.map((row) => row.id) } },
       include: { room: { select: { platform: true } }, meeting: { select: { id: true } } },
       orderBy: { start: 'asc' },
     });
-    if (due.length === 0) return;
-    const slots = [...new Set(due.map(calendarSlotOf))];
-    const existing = new Set(
-      (await db.meeting.findMany({ where: { calendarSlot: { in: slots } }, select: { calendarSlot: true } })).map((m) => m.calendarSlot),
-    );
-    const created = new Set<string>();
+    const slots = new Set<string>();
     for (const event of due) {
       const slot = calendarSlotOf(event);
-      if (existing.has(slot) || created.has(slot)) continue;
-      created.add(slot);
+      if (slots.has(slot)) continue;
+      slots.add(slot);
       // ON CONFLICT DO NOTHING: an instance racing us on the same slot wins quietly.
       await db.meeting.createMany({
         data: [
@@ -114,7 +114,7 @@ export function createMeetingScheduler(deps: MeetingSchedulerDeps): MeetingSched
         skipDuplicates: true,
       });
     }
-    if (created.size > 0) scheduleChanged(due.filter((event) => created.has(calendarSlotOf(event))).map((event) => event.roomId));
+    publishScheduleChanged(pubsub, due.map((event) => event.roomId));
   }
 
   /** Pre-created meetings not started yet whose events moved or went away. */
@@ -137,76 +137,48 @@ export function createMeetingScheduler(deps: MeetingSchedulerDeps): MeetingSched
           data: { startDate: event.start, endDate: event.end, calendarSlot: newSlot, calendarMetadata: calendarMetadataOf(event) },
         });
         logger.info({ meetingId: meeting.id, start: event.start }, 'meeting moved with its calendar event');
-        scheduleChanged([meeting.roomId]);
-      } else if (meeting.firstJoinedAt === null) {
-        await close([meeting], 'calendar_event_deleted', now);
+        publishScheduleChanged(pubsub, [meeting.roomId]);
+      } else {
+        const reason = closeReasonAt(meeting, now, { calendarEventGone: true });
+        if (reason) await close(meeting, reason, now);
       }
     }
   }
 
-  /** Publishes meetingStarted once per meeting that reached its start. */
-  async function announceStarts(now: Date): Promise<void> {
-    const started = await db.$queryRaw<Array<{ id: string; roomId: string }>>`
-      UPDATE "Meeting" SET "startedAnnouncedAt" = ${now}
-      WHERE "isActive" AND "startedAnnouncedAt" IS NULL AND "startDate" <= ${now} AND "roomUrl" IS NOT NULL
-      RETURNING "id", "roomId"`;
-    for (const meeting of started) pubsub.publish('room:meeting-started', meeting.roomId, { meetingId: meeting.id });
-    if (started.length > 0) scheduleChanged(started.map((meeting) => meeting.roomId));
-  }
-
-  async function close(meetings: Meeting[], reason: CloseReason, now: Date): Promise<void> {
-    for (const meeting of meetings) {
-      const { count } = await db.meeting.updateMany({
-        where: { id: meeting.id, isActive: true },
-        data: { isActive: false, closedAt: now, closeReason: reason },
-      });
-      if (count === 0) continue; // closed by another instance
-      logger.info({ meetingId: meeting.id, reason }, 'meeting closed');
-      if (meeting.platformMeetingId) {
-        await platforms
-          .get(meeting.platform)
-          .deleteMeeting(meeting.platformMeetingId)
-          .catch((error: unknown) => logger.warn({ err: error, meetingId: meeting.id }, 'video platform could not delete the meeting'));
-      }
-      scheduleChanged([meeting.roomId]);
+  async function close(meeting: ClosableMeeting, reason: CloseReason, now: Date): Promise<void> {
+    const { count } = await db.meeting.updateMany({
+      where: { id: meeting.id, isActive: true },
+      data: { isActive: false, closedAt: now, closeReason: reason },
+    });
+    if (count === 0) return; // closed by another instance
+    logger.info({ meetingId: meeting.id, reason }, 'meeting closed');
+    if (meeting.platformMeetingId) {
+      await platforms
+        .get(meeting.platform)
+        .deleteMeeting(meeting.platformMeetingId)
+        .catch((error: unknown) => logger.warn({ err: error, meetingId: meeting.id }, 'video platform could not delete the meeting'));
     }
+    publishScheduleChanged(pubsub, [meeting.roomId]);
   }
 
+  /** Every closing rule applies to started meetings only; a deleted event's meeting is handled by followEventChanges. */
   async function closeByRules(now: Date): Promise<void> {
-    const t = now.getTime();
-    await close(
-      await db.meeting.findMany({ where: { isActive: true, startDate: { lte: new Date(t - MAX_MEETING_MS) } } }),
-      'max_duration',
-      now,
-    );
-    await close(
-      await db.meeting.findMany({
-        where: { isActive: true, participantCount: 0, lastParticipantLeftAt: { lte: new Date(t - EMPTY_GRACE_MS) } },
-      }),
-      'empty_after_grace',
-      now,
-    );
-    await close(
-      await db.meeting.findMany({
-        where: {
-          isActive: true,
-          calendarSlot: { not: null },
-          participantCount: 0,
-          firstJoinedAt: null,
-          endDate: { lte: new Date(t - NO_SHOW_AFTER_END_MS) },
-        },
-      }),
-      'no_show',
-      now,
-    );
+    const started = await db.meeting.findMany({ where: { isActive: true, startDate: { lte: now } }, select: closableSelect });
+    for (const meeting of started) {
+      const reason = closeReasonAt(meeting, now);
+      if (reason) await close(meeting, reason, now);
+    }
   }
 
   async function tick(): Promise<void> {
     const now = clock.now();
+    // Starts first: nothing else in the tick may delay them.
+    await announceStarts(deps, now);
     await followEventChanges(now);
     await precreate(now);
     await provisionPending(now);
-    await announceStarts(now);
+    // Meetings provisioned just now whose event is already running.
+    await announceStarts(deps, now);
     await closeByRules(now);
   }
 

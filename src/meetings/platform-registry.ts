@@ -5,23 +5,32 @@ import { createLocalPlatform } from './platforms/local-platform.js';
 import type { VideoPlatform } from './platforms/video-platform.js';
 import { createWherebyPlatform } from './platforms/whereby-client.js';
 
+export type PlatformName = VideoPlatform['name'];
+
+/** The room's platform is not configured on this server (the message names the missing setting). */
 export class PlatformUnavailableError extends Error {
   override name = 'PlatformUnavailableError';
 }
 
 export interface PlatformRegistry {
-  get(name: VideoPlatform['name']): VideoPlatform;
+  /** Throws PlatformUnavailableError for a platform this server has not configured. */
+  get(name: PlatformName): VideoPlatform;
+  /** Why this server cannot host meetings on the platform, or null when it can. */
+  unavailableReason(name: PlatformName): string | null;
 }
 
 export function createPlatformRegistry(config: Pick<Config, 'publicUrl' | 'meetings'>): PlatformRegistry {
   const local = createLocalPlatform({ publicUrl: config.publicUrl });
   const { apiKey, apiUrl } = config.meetings.whereby;
   const whereby = apiKey ? createWherebyPlatform({ apiKey, baseUrl: apiUrl }) : undefined;
+  const unavailableReason = (name: PlatformName) =>
+    name === 'WHEREBY' && !whereby ? 'WHEREBY_API_KEY is not set on this server, so its rooms cannot use Whereby' : null;
   return {
+    unavailableReason,
     get(name) {
-      if (name === 'LOCAL') return local;
-      if (!whereby) throw new PlatformUnavailableError('Whereby is not configured on this server (WHEREBY_API_KEY)');
-      return whereby;
+      const reason = unavailableReason(name);
+      if (reason) throw new PlatformUnavailableError(reason);
+      return name === 'LOCAL' ? local : whereby!;
     },
   };
 }

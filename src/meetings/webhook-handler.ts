@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { AppServices } from '../app-services.js';
-import { Prisma } from '../generated/prisma/client.js';
+import { isUniqueViolation } from '../db/unique-violation.js';
 import { applyParticipantCount } from './participant-counts.js';
 import { verifyWebhookSignature } from './webhook-signature.js';
 
@@ -64,7 +64,7 @@ export async function handleWebhook(services: AppServices, req: IncomingMessage,
   try {
     await services.db.webhookDelivery.create({ data: { id: deliveryId, receivedAt: now } });
   } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+    if (isUniqueViolation(error)) {
       return reply(res, 409, { error: 'This delivery was already processed' }), true;
     }
     throw error;

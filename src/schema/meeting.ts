@@ -3,27 +3,17 @@
 // participantCount and roomScheduleChanged streams. Title, times, duration and
 // participant count are public to room viewers; the host URL and calendar
 // details (organizer, attendees, description) are the owner's only.
-import { MAX_MEETING_MS, calendarSlotOf } from '../meetings/meeting-rules.js';
-import { PlatformUnavailableError } from '../meetings/platform-registry.js';
+import { calendarMetadataOfMeeting, type CalendarMetadata } from '../meetings/calendar-metadata.js';
+import { createMeeting } from '../meetings/create-meeting.js';
+import { MeetingError } from '../meetings/meeting-errors.js';
+import { calendarSlotOf } from '../meetings/meeting-rules.js';
 import type { CalendarEvent, Meeting } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
 import type { AppContext } from './context.js';
 import { appError, notFound } from './errors.js';
 import { roomOwnerOnly } from './owner-only.js';
 import { findRoom } from './room.js';
-import { CalendarEventRef, Attendee, type AttendeeShape } from './calendar.js';
-
-/** A room may not hold more unscheduled meetings at once than this (anyone may start one). */
-const MAX_ACTIVE_UNSCHEDULED = 10;
-
-type CalendarMetadata = {
-  title?: string;
-  description?: string | null;
-  organizer?: AttendeeShape | null;
-  attendees?: AttendeeShape[];
-  recurrenceId?: string | null;
-};
-const metadataOf = (meeting: Meeting) => (meeting.calendarMetadata ?? {}) as CalendarMetadata;
+import { CalendarEventRef, Attendee } from './calendar.js';
 
 const MeetingStatus = builder.enumType('MeetingStatus', {
   values: {
@@ -51,7 +41,7 @@ const MeetingCalendarDetails = builder.objectRef<CalendarMetadata>('MeetingCalen
 export const MeetingRef = builder.prismaObject('Meeting', {
   fields: (t) => ({
     id: t.exposeID('id'),
-    title: t.string({ nullable: true, description: 'The calendar event\'s title; null for an unscheduled meeting.', resolve: (meeting) => metadataOf(meeting).title ?? null }),
+    title: t.string({ nullable: true, description: 'The calendar event\'s title; null for an unscheduled meeting.', resolve: (meeting) => calendarMetadataOfMeeting(meeting).title ?? null }),
     startDate: t.expose('startDate', { type: 'DateTime' }),
     endDate: t.expose('endDate', { type: 'DateTime' }),
     durationSeconds: t.int({ resolve: (meeting) => Math.round((meeting.endDate.getTime() - meeting.startDate.getTime()) / 1000) }),
@@ -65,10 +55,15 @@ export const MeetingRef = builder.prismaObject('Meeting', {
       ...roomOwnerOnly,
       resolve: (meeting) => meeting.hostRoomUrl,
     }),
+    provisioningError: t.string({
+      ...roomOwnerOnly,
+      description: 'Why the video platform has not created this meeting yet (retried with back-off); null once it has. Owner only.',
+      resolve: (meeting) => meeting.provisioningError,
+    }),
     calendarDetails: t.field({
       type: MeetingCalendarDetails,
       ...roomOwnerOnly,
-      resolve: (meeting) => (meeting.calendarSlot ? metadataOf(meeting) : null),
+      resolve: (meeting) => (meeting.calendarSlot ? calendarMetadataOfMeeting(meeting) : null),
     }),
   }),
 });
@@ -177,40 +172,15 @@ function findMeeting(context: AppContext, meetingId: string | number): Promise<M
 builder.mutationFields((t) => ({
   createMeeting: t.prismaField({
     type: MeetingRef,
-    description: 'Starts an unscheduled meeting in the room now (anyone who can see the room). It lives 8 hours.',
+    description:
+      "Starts an unscheduled meeting in the room now: the room's owner, or any signed-in user when the room allows it (signedInUsersMayStartMeetings). It closes when nobody has joined within 15 minutes, 15 minutes after the last participant left, or after 8 hours.",
     args: { roomName: t.arg.string({ required: true }) },
     resolve: async (query, _root, { roomName }, context) => {
       const room = await findRoom(context, roomName);
-      const { db, clock, pubsub, platforms } = context.services;
-      const now = clock.now();
-      const active = await db.meeting.count({ where: { roomId: room.id, isActive: true, calendarSlot: null } });
-      if (active >= MAX_ACTIVE_UNSCHEDULED) {
-        throw appError('RATE_LIMITED', `This room already has ${active} unscheduled meetings running`, { retryAfterSeconds: 60 });
-      }
-      let platform;
-      try {
-        platform = platforms.get(room.platform);
-      } catch (error) {
-        if (error instanceof PlatformUnavailableError) throw appError('PLATFORM_UNAVAILABLE', error.message);
-        throw error;
-      }
-      const endDate = new Date(now.getTime() + MAX_MEETING_MS);
-      const meeting = await db.meeting.create({ data: { roomId: room.id, platform: room.platform, startDate: now, endDate } });
-      try {
-        const created = await platform.createMeeting({ roomName: room.name, meetingId: meeting.id, startDate: now, endDate });
-        const ready = await db.meeting.update({
-          ...query,
-          where: { id: meeting.id },
-          data: { platformMeetingId: created.platformMeetingId, roomUrl: created.roomUrl, hostRoomUrl: created.hostRoomUrl, startedAnnouncedAt: now },
-        });
-        pubsub.publish('room:meeting-started', room.id, { meetingId: meeting.id });
-        pubsub.publish('room:schedule', room.id, { roomId: room.id });
-        return ready;
-      } catch (error) {
-        await db.meeting.delete({ where: { id: meeting.id } });
-        context.services.logger.warn({ err: error, roomId: room.id }, 'video platform refused an unscheduled meeting');
-        throw appError('PLATFORM_UNAVAILABLE', 'The video platform could not create the meeting; try again shortly');
-      }
+      const meetingId = await createMeeting(context.services, { room, userId: context.viewer?.userId ?? null }).catch((error: unknown) => {
+        throw error instanceof MeetingError ? appError(error.code, error.message, error.details) : error;
+      });
+      return context.services.db.meeting.findUniqueOrThrow({ ...query, where: { id: meetingId } });
     },
   }),
   joinMeeting: t.field({

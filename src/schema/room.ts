@@ -1,4 +1,5 @@
-import { Prisma, type Room } from '../generated/prisma/client.js';
+import { isUniqueViolation } from '../db/unique-violation.js';
+import type { Prisma, Room } from '../generated/prisma/client.js';
 import { isAllowedFetchInterval, ICS_FETCH_INTERVALS } from '../rooms/ics-settings.js';
 import { maskIcsUrl, normalizeIcsUrl } from '../rooms/ics-url.js';
 import { roomNameProblem } from '../rooms/room-name.js';
@@ -48,6 +49,9 @@ export const RoomRef = builder.prismaObject('Room', {
     id: t.exposeID('id'),
     name: t.exposeString('name'),
     platform: t.expose('platform', { type: VideoPlatform }),
+    signedInUsersMayStartMeetings: t.exposeBoolean('signedInUsersMayStartMeetings', {
+      description: 'Whether signed-in users other than the owner may start unscheduled meetings (createMeeting).',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     publicUrl: t.string({
       resolve: (room, _args, context) => `${context.services.config.publicUrl}/${room.name}`,
@@ -78,7 +82,8 @@ const IcsSettingsInput = builder.inputType('IcsSettingsInput', {
 const CreateRoomInput = builder.inputType('CreateRoomInput', {
   fields: (t) => ({
     name: t.string({ required: true, description: 'URL slug: lower-case letters, digits, hyphens.' }),
-    platform: t.field({ type: VideoPlatform }),
+    platform: t.field({ type: VideoPlatform, description: 'Only platforms this server has configured (WHEREBY needs WHEREBY_API_KEY).' }),
+    signedInUsersMayStartMeetings: t.boolean({ description: 'Let any signed-in user start unscheduled meetings here, not only the owner.' }),
     ics: t.field({ type: IcsSettingsInput }),
   }),
 });
@@ -86,7 +91,8 @@ const CreateRoomInput = builder.inputType('CreateRoomInput', {
 const UpdateRoomInput = builder.inputType('UpdateRoomInput', {
   fields: (t) => ({
     name: t.string({ description: 'Rename the room (its address changes).' }),
-    platform: t.field({ type: VideoPlatform }),
+    platform: t.field({ type: VideoPlatform, description: 'Only platforms this server has configured (WHEREBY needs WHEREBY_API_KEY).' }),
+    signedInUsersMayStartMeetings: t.boolean({ description: 'Let any signed-in user start unscheduled meetings here, not only the owner.' }),
     ics: t.field({ type: IcsSettingsInput }),
   }),
 });
@@ -139,8 +145,11 @@ function icsSettingsData(
   return data;
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+/** A platform this server has not configured cannot be chosen: its meetings could never be created. */
+function validatedPlatform(platform: Room['platform'], context: AppContext): Room['platform'] {
+  const problem = context.services.platforms.unavailableReason(platform);
+  if (problem) throw badUserInput(problem, 'platform');
+  return platform;
 }
 
 function nameTaken(name: string) {
@@ -198,7 +207,8 @@ builder.mutationFields((t) => ({
             ...(ics as Prisma.RoomCreateInput),
             name,
             ownerId: context.viewer!.userId,
-            platform: input.platform ?? 'LOCAL',
+            ...(input.platform != null && { platform: validatedPlatform(input.platform, context) }),
+            ...(input.signedInUsersMayStartMeetings != null && { signedInUsersMayStartMeetings: input.signedInUsersMayStartMeetings }),
           },
         });
       } catch (error) {
@@ -219,7 +229,8 @@ builder.mutationFields((t) => ({
       const room = await findOwnedRoom(context, name);
       const data: Prisma.RoomUpdateInput = input.ics ? icsSettingsData(input.ics, room, context) : {};
       if (input.name != null) data.name = validatedName(input.name);
-      if (input.platform != null) data.platform = input.platform;
+      if (input.platform != null) data.platform = validatedPlatform(input.platform, context);
+      if (input.signedInUsersMayStartMeetings != null) data.signedInUsersMayStartMeetings = input.signedInUsersMayStartMeetings;
       const { db } = context.services;
       try {
         const feedReplaced = input.ics?.url !== undefined;

@@ -1,0 +1,7 @@
+-- AlterTable
+ALTER TABLE "Meeting" ADD COLUMN     "provisionRetryAt" TIMESTAMP(3),
+ADD COLUMN     "provisioningError" TEXT,
+ADD COLUMN     "provisioningFailures" INTEGER NOT NULL DEFAULT 0;
+
+-- AlterTable
+ALTER TABLE "Room" ADD COLUMN     "signedInUsersMayStartMeetings" BOOLEAN NOT NULL DEFAULT false;

@@ -1,0 +1,38 @@
+// Failures of meeting use cases a caller can act on. Each is its own class so
+// the API can map it to a typed error; `code` is the GraphQL error code it
+// stands for, `details` extra machine-readable fields.
+export abstract class MeetingError extends Error {
+  abstract readonly code: 'UNAUTHENTICATED' | 'FORBIDDEN' | 'RATE_LIMITED' | 'PLATFORM_UNAVAILABLE';
+  readonly details: Record<string, unknown> = {};
+}
+
+export class SignInRequiredError extends MeetingError {
+  override name = 'SignInRequiredError';
+  readonly code = 'UNAUTHENTICATED';
+  constructor() {
+    super('Sign in to start a meeting');
+  }
+}
+
+export class NotAllowedToStartMeetingError extends MeetingError {
+  override name = 'NotAllowedToStartMeetingError';
+  readonly code = 'FORBIDDEN';
+  constructor() {
+    super("Only the room's owner can start meetings in this room");
+  }
+}
+
+export class TooManyUnscheduledMeetingsError extends MeetingError {
+  override name = 'TooManyUnscheduledMeetingsError';
+  readonly code = 'RATE_LIMITED';
+  constructor(active: number, retryAfterSeconds: number) {
+    super(`This room already has ${active} unscheduled meetings running`);
+    this.details.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** The room's platform is not configured here, or refused to create the meeting. */
+export class MeetingPlatformError extends MeetingError {
+  override name = 'MeetingPlatformError';
+  readonly code = 'PLATFORM_UNAVAILABLE';
+}
