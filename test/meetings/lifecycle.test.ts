@@ -10,7 +10,7 @@ import { engines } from '../support/databases.js';
 import { icsCalendar, startFeedServer, type FeedServer, type IcsEventSpec } from '../support/feed-server.js';
 import { startTestServer, tokenFor, wsSubscribe, type TestServer } from '../support/test-server.js';
 import { EnableCalendar, SyncRoomCalendar } from '../sync/operations.js';
-import { CreateMeeting, JoinMeeting, MeetingStarted, ParticipantCount, RoomMeetings } from './operations.js';
+import { CreateMeeting, JoinMeeting, MeetingStarted, ParticipantCount, RoomMeetings, SetMeetingPermissions } from './operations.js';
 
 const WEBHOOK_SECRET = 'local-webhook-secret-for-tests';
 const day = (time: string) => new Date(`2026-12-01T${time}Z`);
@@ -185,23 +185,69 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
     counts.unsubscribe();
   });
 
-  it('starts unscheduled meetings for anyone who can see the room, announced on creation, closed after 8 hours', async () => {
+  it('lets the owner start an unscheduled meeting, announced on creation; nobody joining closes it after the grace period', async () => {
     clock.set(day('17:00:00'));
     const stream = wsSubscribe(server.wsClient(), MeetingStarted, { roomName: ROOM });
     await server.waitForSubscribers('room:meeting-started', 1);
-    const created = await server.request(CreateMeeting, { roomName: ROOM });
-    expect(created.body.data?.createMeeting).toMatchObject({ title: null, status: 'ACTIVE', isScheduled: false, durationSeconds: 8 * 3600, hostRoomUrl: null });
+    const created = await server.request(CreateMeeting, { roomName: ROOM }, { as: 'owner' });
+    expect(created.body.errors).toBeUndefined();
+    expect(created.body.data?.createMeeting).toMatchObject({ title: null, status: 'ACTIVE', isScheduled: false, durationSeconds: 8 * 3600, hostRoomUrl: expect.stringMatching(/host=1/) });
+    const id = created.body.data!.createMeeting.id;
     const [event] = await stream.waitFor(1);
-    expect(event?.data?.meetingStarted.id).toBe(created.body.data?.createMeeting.id);
+    expect(event?.data?.meetingStarted.id).toBe(id);
     stream.unsubscribe();
 
-    // Nobody joins: an unscheduled meeting simply lives 8 hours.
-    await tickAt('23:59:59');
-    expect((await roomView()).activeMeetings.map((m) => m.id)).toContain(created.body.data?.createMeeting.id);
-    clock.set(new Date('2026-12-02T01:00:00Z'));
+    // Nobody joins: it stays through the grace period, then closes; the room page sees it go.
+    await tickAt('17:14:59');
+    expect((await roomView()).activeMeetings.map((m) => m.id)).toContain(id);
+    await tickAt('17:15:00');
+    expect((await roomView()).activeMeetings.map((m) => m.id)).not.toContain(id);
+    const ended = await server.request(JoinMeeting, { roomName: ROOM, meetingId: id });
+    expect(ended.body.errors?.[0]?.extensions?.code).toBe('MEETING_ENDED');
+    expect(await server.app.services.db.meeting.findUniqueOrThrow({ where: { id } })).toMatchObject({ isActive: false, closeReason: 'empty_after_grace' });
+  });
+
+  it('keeps a joined unscheduled meeting open while people are in it, up to 8 hours', async () => {
+    clock.set(day('18:00:00'));
+    const created = await server.request(CreateMeeting, { roomName: ROOM }, { as: 'owner' });
+    const id = created.body.data!.createMeeting.id;
+    meetingIds.set('ad hoc', id);
+    await participants('ad hoc', 2, '18:05:00');
+    await tickAt('23:00:00');
+    expect((await roomView()).activeMeetings.map((m) => m.id)).toContain(id);
+    clock.set(new Date('2026-12-02T02:00:00Z'));
     await server.app.services.meetings.tick();
-    const meeting = await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: created.body.data!.createMeeting.id } });
-    expect(meeting).toMatchObject({ isActive: false, closeReason: 'max_duration' });
+    expect(await server.app.services.db.meeting.findUniqueOrThrow({ where: { id } })).toMatchObject({ isActive: false, closeReason: 'max_duration' });
+  });
+
+  it('refuses anonymous callers, and other signed-in users unless the owner allowed them', async () => {
+    const before = await server.app.services.db.meeting.count();
+    const anonymous = await server.request(CreateMeeting, { roomName: ROOM });
+    expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const stranger = await server.request(CreateMeeting, { roomName: ROOM }, { as: 'stranger' });
+    expect(stranger.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(await server.app.services.db.meeting.count()).toBe(before);
+
+    const notOwner = await server.request(SetMeetingPermissions, { name: ROOM, allowed: true }, { as: 'stranger' });
+    expect(notOwner.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const allowed = await server.request(SetMeetingPermissions, { name: ROOM, allowed: true }, { as: 'owner' });
+    expect(allowed.body.data?.updateRoom.signedInUsersMayStartMeetings).toBe(true);
+    const byStranger = await server.request(CreateMeeting, { roomName: ROOM }, { as: 'stranger' });
+    expect(byStranger.body.data?.createMeeting).toMatchObject({ status: 'ACTIVE', hostRoomUrl: null });
+    expect((await server.request(CreateMeeting, { roomName: ROOM })).body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    await server.request(SetMeetingPermissions, { name: ROOM, allowed: false }, { as: 'owner' });
+    expect((await server.request(CreateMeeting, { roomName: ROOM }, { as: 'stranger' })).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('caps the unscheduled meetings running in a room at once', async () => {
+    await server.request(CreateRoom, { input: { name: 'busy' } }, { as: 'owner' });
+    for (let i = 0; i < 10; i++) expect((await server.request(CreateMeeting, { roomName: 'busy' }, { as: 'owner' })).body.errors).toBeUndefined();
+    const refused = await server.request(CreateMeeting, { roomName: 'busy' }, { as: 'owner' });
+    expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 60 });
+    // Unjoined, they all close after the grace period, and the room can start meetings again.
+    clock.advance(15 * 60_000);
+    await server.app.services.meetings.tick();
+    expect((await server.request(CreateMeeting, { roomName: 'busy' }, { as: 'owner' })).body.errors).toBeUndefined();
   });
 
   it('explains join errors', async () => {
@@ -210,7 +256,7 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
     const garbage = await server.request(JoinMeeting, { roomName: ROOM, meetingId: 'not-an-id' });
     expect(garbage.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     await server.request(CreateRoom, { input: { name: 'other-room' } }, { as: 'owner' });
-    const other = await server.request(CreateMeeting, { roomName: 'other-room' });
+    const other = await server.request(CreateMeeting, { roomName: 'other-room' }, { as: 'owner' });
     const wrongRoom = await server.request(JoinMeeting, { roomName: ROOM, meetingId: other.body.data!.createMeeting.id });
     expect(wrongRoom.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const noRoom = await server.request(JoinMeeting, { roomName: 'no-such-room', meetingId: other.body.data!.createMeeting.id });

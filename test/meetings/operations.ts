@@ -52,3 +52,29 @@ export const RoomScheduleChanged = graphql(`
     roomScheduleChanged(roomName: $roomName) { name }
   }
 `);
+
+export const SetMeetingPermissions = graphql(`
+  mutation SetMeetingPermissions($name: String!, $allowed: Boolean!) {
+    updateRoom(name: $name, input: { signedInUsersMayStartMeetings: $allowed }) { name signedInUsersMayStartMeetings }
+  }
+`);
+
+export const SetRoomPlatform = graphql(`
+  mutation SetRoomPlatform($name: String!, $platform: VideoPlatform!) {
+    updateRoom(name: $name, input: { platform: $platform }) { name platform }
+  }
+`);
+
+export const CreateRoomOnPlatform = graphql(`
+  mutation CreateRoomOnPlatform($name: String!, $platform: VideoPlatform!) {
+    createRoom(input: { name: $name, platform: $platform }) { name platform }
+  }
+`);
+
+export const MeetingProvisioning = graphql(`
+  query MeetingProvisioning($name: String!) {
+    room(name: $name) {
+      upcomingMeetings(withinMinutes: 120) { title meeting { id provisioningError } }
+    }
+  }
+`);
