@@ -75,6 +75,7 @@ export const MeetingProvisioning = graphql(`
   query MeetingProvisioning($name: String!) {
     room(name: $name) {
       upcomingMeetings(withinMinutes: 120) { title meeting { id provisioningError } }
+      activeMeetings { id provisioningError }
     }
   }
 `);

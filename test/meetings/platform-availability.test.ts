@@ -1,0 +1,142 @@
+// A room can only choose a video platform this server has configured, and a
+// platform that keeps failing is retried with exponential back-off while the
+// owner sees why the meeting is not ready.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateRoom } from '../api/operations.js';
+import { TestClock } from '../support/clock.js';
+import { engines } from '../support/databases.js';
+import { icsCalendar, startFeedServer, type FeedServer } from '../support/feed-server.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+import { EnableCalendar, SyncRoomCalendar } from '../sync/operations.js';
+import { CreateMeeting, CreateRoomOnPlatform, JoinMeeting, MeetingProvisioning, SetRoomPlatform } from './operations.js';
+
+const day = (time: string) => new Date(`2026-12-01T${time}Z`);
+const baseEnv = {
+  ICS_ALLOW_HTTP: 'true',
+  ICS_ALLOW_PRIVATE_NETWORKS: 'true',
+  SYNC_ENABLED: 'false',
+  MEETINGS_ENABLED: 'false',
+  MANUAL_SYNC_MIN_INTERVAL_SECONDS: '0',
+};
+
+async function roomWithCall(server: TestServer, feeds: FeedServer, room: string) {
+  feeds.serve(`/${room}.ics`, { body: icsCalendar([{ uid: 'call', summary: 'Call', start: day('10:00:00'), end: day('10:30:00'), location: `https://rooms.example.com/${room}` }]) });
+  await server.request(EnableCalendar, { name: room, url: feeds.url(`/${room}.ics`) }, { as: 'owner' });
+  expect((await server.request(SyncRoomCalendar, { roomName: room }, { as: 'owner' })).body.data?.syncRoomCalendar.status).toBe('SUCCESS');
+}
+
+describe.each(engines)('video platforms this server has not configured, on %s', (engine) => {
+  let server: TestServer;
+  let feeds: FeedServer;
+  const clock = new TestClock(day('09:00:00'));
+  beforeAll(async () => {
+    feeds = await startFeedServer();
+    server = await startTestServer(engine, { clock, env: baseEnv });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await feeds?.close();
+  });
+
+  it('refuses WHEREBY without WHEREBY_API_KEY, naming the setting', async () => {
+    const created = await server.request(CreateRoomOnPlatform, { name: 'wb', platform: 'WHEREBY' }, { as: 'owner' });
+    expect(created.body.errors?.[0]?.message).toMatch(/WHEREBY_API_KEY is not set on this server/);
+    expect(created.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'platform' });
+    expect(await server.app.services.db.room.count({ where: { name: 'wb' } })).toBe(0);
+
+    await server.request(CreateRoom, { input: { name: 'local' } }, { as: 'owner' });
+    const updated = await server.request(SetRoomPlatform, { name: 'local', platform: 'WHEREBY' }, { as: 'owner' });
+    expect(updated.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(updated.body.errors?.[0]?.message).toMatch(/WHEREBY_API_KEY/);
+    expect((await server.app.services.db.room.findUniqueOrThrow({ where: { name: 'local' } })).platform).toBe('LOCAL');
+    expect((await server.request(SetRoomPlatform, { name: 'local', platform: 'LOCAL' }, { as: 'owner' })).body.data?.updateRoom.platform).toBe('LOCAL');
+  });
+
+  it('backs off on a room left on WHEREBY after the key was removed, and tells its owner why', async () => {
+    // The room chose Whereby while this server still had a key.
+    await server.request(CreateRoom, { input: { name: 'orphan' } }, { as: 'owner' });
+    await server.app.services.db.room.update({ where: { name: 'orphan' }, data: { platform: 'WHEREBY' } });
+    await roomWithCall(server, feeds, 'orphan');
+
+    clock.set(day('09:59:00'));
+    await server.app.services.meetings.tick();
+    const view = await server.request(MeetingProvisioning, { name: 'orphan' }, { as: 'owner' });
+    const meeting = view.body.data!.room!.upcomingMeetings[0]!.meeting!;
+    expect(meeting.provisioningError).toMatch(/WHEREBY_API_KEY is not set on this server/);
+    const guestView = await server.request(MeetingProvisioning, { name: 'orphan' });
+    expect(guestView.body.data!.room!.upcomingMeetings[0]!.meeting).toEqual({ id: meeting.id, provisioningError: null });
+    const join = await server.request(JoinMeeting, { roomName: 'orphan', meetingId: meeting.id });
+    expect(join.body.errors?.[0]?.extensions?.code).toBe('MEETING_NOT_ACTIVE');
+    const row = await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: meeting.id } });
+    expect(row).toMatchObject({ provisioningFailures: 1, provisionRetryAt: day('09:59:05') });
+
+    // An unscheduled meeting there is refused at once, with the same reason.
+    const adHoc = await server.request(CreateMeeting, { roomName: 'orphan' }, { as: 'owner' });
+    expect(adHoc.body.errors?.[0]).toMatchObject({ message: expect.stringMatching(/WHEREBY_API_KEY/), extensions: { code: 'PLATFORM_UNAVAILABLE' } });
+  });
+});
+
+describe.each(engines)('a failing video platform, on %s', (engine) => {
+  let whereby: Server;
+  let server: TestServer;
+  let feeds: FeedServer;
+  let failing = true;
+  const attempts: Date[] = [];
+  const clock = new TestClock(day('09:00:00'));
+  beforeAll(async () => {
+    // Whereby's REST shape; answers 503 while `failing`.
+    whereby = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (req.method !== 'POST') return void res.writeHead(204).end();
+        attempts.push(clock.now());
+        if (failing) return void res.writeHead(503).end('maintenance');
+        const meetingId = `wb-${attempts.length}`;
+        res.writeHead(201, { 'content-type': 'application/json' }).end(
+          JSON.stringify({ meetingId, roomUrl: `https://example.whereby.com/${meetingId}`, hostRoomUrl: `https://example.whereby.com/${meetingId}?roomKey=k` }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => whereby.listen(0, '127.0.0.1', resolve));
+    feeds = await startFeedServer();
+    server = await startTestServer(engine, {
+      clock,
+      env: { ...baseEnv, WHEREBY_API_KEY: 'test-whereby-key', WHEREBY_API_URL: `http://127.0.0.1:${(whereby.address() as AddressInfo).port}/v1` },
+    });
+    expect((await server.request(CreateRoomOnPlatform, { name: 'wb', platform: 'WHEREBY' }, { as: 'owner' })).body.errors).toBeUndefined();
+    await roomWithCall(server, feeds, 'wb');
+  });
+  afterAll(async () => {
+    await server?.close();
+    await feeds?.close();
+    whereby?.close();
+  });
+
+  it('retries after 5 s, doubling each time, records the error, and clears it once the platform answers', async () => {
+    const { meetings } = server.app.services;
+    const provisioningError = async () =>
+      (await server.request(MeetingProvisioning, { name: 'wb' }, { as: 'owner' })).body.data!.room!.upcomingMeetings[0]!.meeting!.provisioningError;
+    // One tick per second from 09:59:00 to 09:59:40.
+    for (let second = 0; second <= 40; second++) {
+      clock.set(new Date(day('09:59:00').getTime() + second * 1000));
+      await meetings.tick();
+    }
+    expect(attempts.map((at) => at.toISOString().slice(11, 19))).toEqual(['09:59:00', '09:59:05', '09:59:15', '09:59:35']);
+    expect(await provisioningError()).toBe('Whereby answered HTTP 503 when asked to create a meeting');
+
+    failing = false;
+    clock.set(day('10:00:14')); // the fourth failure waits 40 s
+    await meetings.tick();
+    expect(attempts).toHaveLength(4);
+    clock.set(day('10:00:15'));
+    await meetings.tick();
+    expect(attempts).toHaveLength(5);
+    // Started late, announced in the same tick; the error is gone.
+    const view = await server.request(MeetingProvisioning, { name: 'wb' }, { as: 'owner' });
+    expect(view.body.data?.room?.activeMeetings).toEqual([{ id: expect.any(String), provisioningError: null }]);
+    const join = await server.request(JoinMeeting, { roomName: 'wb', meetingId: (await server.app.services.db.meeting.findFirstOrThrow()).id });
+    expect(join.body.data?.joinMeeting).toMatchObject({ state: 'JOIN', roomUrl: 'https://example.whereby.com/wb-5' });
+  });
+});
