@@ -1,39 +1,16 @@
 // Meetings with several server instances, restarts, a real Whereby-shaped
 // platform, and events that move before they start.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateRoom, UpdateRoom } from '../api/operations.js';
+import { UpdateRoom } from '../api/operations.js';
 import { TestClock } from '../support/clock.js';
 import { engines } from '../support/databases.js';
-import { icsCalendar, startFeedServer, type FeedServer, type IcsEventSpec } from '../support/feed-server.js';
+import { icsCalendar, startFeedServer, type FeedServer } from '../support/feed-server.js';
 import { startTestServer, wsSubscribe, type TestServer } from '../support/test-server.js';
-import { EnableCalendar, SyncRoomCalendar } from '../sync/operations.js';
+import { SyncRoomCalendar } from '../sync/operations.js';
+import { day, meetingTestEnv as baseEnv, roomEvent, roomWithCalendar, startFakeWhereby, useMeetingServer, type FakeWhereby } from './meeting-setup.js';
 import { MeetingStarted, RoomScheduleChanged } from './operations.js';
 
-const day = (time: string) => new Date(`2026-12-01T${time}Z`);
-const baseEnv = {
-  ICS_ALLOW_HTTP: 'true',
-  ICS_ALLOW_PRIVATE_NETWORKS: 'true',
-  SYNC_ENABLED: 'false',
-  MEETINGS_ENABLED: 'false',
-  MANUAL_SYNC_MIN_INTERVAL_SECONDS: '0',
-};
-const event = (room: string, uid: string, start: string, end: string): IcsEventSpec => ({
-  uid,
-  summary: uid,
-  start: day(start),
-  end: day(end),
-  location: `https://rooms.example.com/${room}`,
-});
-
-async function roomWithCalendar(server: TestServer, feeds: FeedServer, room: string, events: IcsEventSpec[]) {
-  feeds.serve(`/${room}.ics`, { body: icsCalendar(events), etag: true });
-  await server.request(CreateRoom, { input: { name: room } }, { as: 'owner' });
-  await server.request(EnableCalendar, { name: room, url: feeds.url(`/${room}.ics`) }, { as: 'owner' });
-  const synced = await server.request(SyncRoomCalendar, { roomName: room }, { as: 'owner' });
-  expect(synced.body.data?.syncRoomCalendar.status).toBe('SUCCESS');
-}
+const event = (room: string, uid: string, start: string, end: string) => roomEvent(room, uid, day(start), day(end));
 
 describe.runIf(engines.includes('postgres'))('two meeting schedulers on one PostgreSQL', () => {
   let first: TestServer;
@@ -73,19 +50,11 @@ describe.runIf(engines.includes('postgres'))('two meeting schedulers on one Post
 });
 
 describe.each(engines)('meetings across restarts and moves on %s', (engine) => {
-  let server: TestServer;
-  let feeds: FeedServer;
   const clock = new TestClock(day('08:00:00'));
-  beforeAll(async () => {
-    feeds = await startFeedServer();
-    server = await startTestServer(engine, { clock, env: baseEnv });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await feeds?.close();
-  });
+  const ctx = useMeetingServer(engine, clock);
 
   it('finishes a meeting left half-made by a crash, without a duplicate', async () => {
+    const { server, feeds } = ctx;
     await roomWithCalendar(server, feeds, 'crash', [event('crash', 'sync', '09:00:00', '09:30:00')]);
     clock.set(day('08:59:00'));
     const { db } = server.app.services;
@@ -101,6 +70,7 @@ describe.each(engines)('meetings across restarts and moves on %s', (engine) => {
   });
 
   it('moves a pre-created meeting with its event, and tells the room page', async () => {
+    const { server, feeds } = ctx;
     await roomWithCalendar(server, feeds, 'moving', [event('moving', 'talk', '10:00:00', '10:30:00')]);
     clock.set(day('09:59:10'));
     await server.app.services.meetings.tick();
@@ -128,39 +98,20 @@ describe.each(engines)('meetings across restarts and moves on %s', (engine) => {
 });
 
 describe('rooms on Whereby', () => {
-  let whereby: Server;
+  let whereby: FakeWhereby;
   let server: TestServer;
   let feeds: FeedServer;
-  const calls: string[] = [];
   const clock = new TestClock(day('08:00:00'));
+  const calls = () => whereby.calls.map((call) => `${call.method} ${call.url} ${call.authorization}`);
   beforeAll(async () => {
-    // Speaks Whereby's REST shapes: POST /meetings → 201, DELETE /meetings/:id → 204.
-    whereby = createServer((req, res) => {
-      calls.push(`${req.method} ${req.url} ${req.headers.authorization}`);
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      req.on('end', () => {
-        if (req.method === 'POST' && req.url === '/v1/meetings') {
-          const { endDate } = JSON.parse(body) as { endDate: string };
-          const meetingId = `wb-${calls.length}`;
-          res.writeHead(201, { 'content-type': 'application/json' }).end(
-            JSON.stringify({ meetingId, roomName: `/room-${meetingId}`, roomUrl: `https://example.whereby.com/room-${meetingId}`, hostRoomUrl: `https://example.whereby.com/room-${meetingId}?roomKey=secret`, startDate: new Date().toISOString(), endDate }),
-          );
-        } else if (req.method === 'DELETE') res.writeHead(204).end();
-        else res.writeHead(404).end();
-      });
-    });
-    await new Promise<void>((resolve) => whereby.listen(0, '127.0.0.1', resolve));
+    whereby = await startFakeWhereby(clock);
     feeds = await startFeedServer();
-    server = await startTestServer('pglite', {
-      clock,
-      env: { ...baseEnv, WHEREBY_API_KEY: 'test-whereby-key', WHEREBY_API_URL: `http://127.0.0.1:${(whereby.address() as AddressInfo).port}/v1` },
-    });
+    server = await startTestServer('pglite', { clock, env: { ...baseEnv, WHEREBY_API_KEY: 'test-whereby-key', WHEREBY_API_URL: whereby.apiUrl } });
   });
   afterAll(async () => {
     await server?.close();
     await feeds?.close();
-    whereby?.close();
+    await whereby?.close();
   });
 
   it('creates the meeting on Whereby before the start and deletes it when it closes', async () => {
@@ -170,10 +121,10 @@ describe('rooms on Whereby', () => {
     await server.app.services.meetings.tick();
     const meeting = await server.app.services.db.meeting.findFirstOrThrow({ where: { room: { name: 'wb' } } });
     expect(meeting).toMatchObject({ platform: 'WHEREBY', platformMeetingId: 'wb-1', roomUrl: 'https://example.whereby.com/room-wb-1' });
-    expect(calls[0]).toBe('POST /v1/meetings Bearer test-whereby-key');
+    expect(calls()[0]).toBe('POST /v1/meetings Bearer test-whereby-key');
 
     clock.set(day('10:00:00')); // nobody joined: closed 30 minutes after the end
     await server.app.services.meetings.tick();
-    expect(calls.at(-1)).toBe('DELETE /v1/meetings/wb-1 Bearer test-whereby-key');
+    expect(calls().at(-1)).toBe('DELETE /v1/meetings/wb-1 Bearer test-whereby-key');
   });
 });

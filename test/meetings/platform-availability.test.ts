@@ -1,46 +1,24 @@
 // A room can only choose a video platform this server has configured, and a
 // platform that keeps failing is retried with exponential back-off while the
 // owner sees why the meeting is not ready.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateRoom } from '../api/operations.js';
 import { TestClock } from '../support/clock.js';
 import { engines } from '../support/databases.js';
-import { icsCalendar, startFeedServer, type FeedServer } from '../support/feed-server.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
-import { EnableCalendar, SyncRoomCalendar } from '../sync/operations.js';
+import type { FeedServer } from '../support/feed-server.js';
+import type { TestServer } from '../support/test-server.js';
+import { day, roomEvent, roomWithCalendar, startFakeWhereby, useMeetingServer, type FakeWhereby } from './meeting-setup.js';
 import { CreateMeeting, CreateRoomOnPlatform, JoinMeeting, MeetingProvisioning, SetRoomPlatform } from './operations.js';
 
-const day = (time: string) => new Date(`2026-12-01T${time}Z`);
-const baseEnv = {
-  ICS_ALLOW_HTTP: 'true',
-  ICS_ALLOW_PRIVATE_NETWORKS: 'true',
-  SYNC_ENABLED: 'false',
-  MEETINGS_ENABLED: 'false',
-  MANUAL_SYNC_MIN_INTERVAL_SECONDS: '0',
-};
-
-async function roomWithCall(server: TestServer, feeds: FeedServer, room: string) {
-  feeds.serve(`/${room}.ics`, { body: icsCalendar([{ uid: 'call', summary: 'Call', start: day('10:00:00'), end: day('10:30:00'), location: `https://rooms.example.com/${room}` }]) });
-  await server.request(EnableCalendar, { name: room, url: feeds.url(`/${room}.ics`) }, { as: 'owner' });
-  expect((await server.request(SyncRoomCalendar, { roomName: room }, { as: 'owner' })).body.data?.syncRoomCalendar.status).toBe('SUCCESS');
-}
+const roomWithCall = (server: TestServer, feeds: FeedServer, room: string) =>
+  roomWithCalendar(server, feeds, room, [roomEvent(room, 'call', day('10:00:00'), day('10:30:00'))]);
 
 describe.each(engines)('video platforms this server has not configured, on %s', (engine) => {
-  let server: TestServer;
-  let feeds: FeedServer;
   const clock = new TestClock(day('09:00:00'));
-  beforeAll(async () => {
-    feeds = await startFeedServer();
-    server = await startTestServer(engine, { clock, env: baseEnv });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await feeds?.close();
-  });
+  const ctx = useMeetingServer(engine, clock);
 
   it('refuses WHEREBY without WHEREBY_API_KEY, naming the setting', async () => {
+    const { server } = ctx;
     const created = await server.request(CreateRoomOnPlatform, { name: 'wb', platform: 'WHEREBY' }, { as: 'owner' });
     expect(created.body.errors?.[0]?.message).toMatch(/WHEREBY_API_KEY is not set on this server/);
     expect(created.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'platform' });
@@ -55,6 +33,7 @@ describe.each(engines)('video platforms this server has not configured, on %s', 
   });
 
   it('backs off on a room left on WHEREBY after the key was removed, and tells its owner why', async () => {
+    const { server, feeds } = ctx;
     // The room chose Whereby while this server still had a key.
     await server.request(CreateRoom, { input: { name: 'orphan' } }, { as: 'owner' });
     await server.app.services.db.room.update({ where: { name: 'orphan' }, data: { platform: 'WHEREBY' } });
@@ -79,42 +58,23 @@ describe.each(engines)('video platforms this server has not configured, on %s', 
 });
 
 describe.each(engines)('a failing video platform, on %s', (engine) => {
-  let whereby: Server;
-  let server: TestServer;
-  let feeds: FeedServer;
-  let failing = true;
-  const attempts: Date[] = [];
+  let whereby: FakeWhereby;
   const clock = new TestClock(day('09:00:00'));
+  const attempts = () => whereby.calls.filter((call) => call.method === 'POST').map((call) => call.at.toISOString().slice(11, 19));
   beforeAll(async () => {
-    // Whereby's REST shape; answers 503 while `failing`.
-    whereby = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        if (req.method !== 'POST') return void res.writeHead(204).end();
-        attempts.push(clock.now());
-        if (failing) return void res.writeHead(503).end('maintenance');
-        const meetingId = `wb-${attempts.length}`;
-        res.writeHead(201, { 'content-type': 'application/json' }).end(
-          JSON.stringify({ meetingId, roomUrl: `https://example.whereby.com/${meetingId}`, hostRoomUrl: `https://example.whereby.com/${meetingId}?roomKey=k` }),
-        );
-      });
-    });
-    await new Promise<void>((resolve) => whereby.listen(0, '127.0.0.1', resolve));
-    feeds = await startFeedServer();
-    server = await startTestServer(engine, {
-      clock,
-      env: { ...baseEnv, WHEREBY_API_KEY: 'test-whereby-key', WHEREBY_API_URL: `http://127.0.0.1:${(whereby.address() as AddressInfo).port}/v1` },
-    });
+    whereby = await startFakeWhereby(clock);
+    whereby.failWith = 503;
+  });
+  afterAll(() => whereby?.close());
+  const ctx = useMeetingServer(engine, clock, () => ({ WHEREBY_API_KEY: 'test-whereby-key', WHEREBY_API_URL: whereby.apiUrl }));
+  beforeAll(async () => {
+    const { server, feeds } = ctx;
     expect((await server.request(CreateRoomOnPlatform, { name: 'wb', platform: 'WHEREBY' }, { as: 'owner' })).body.errors).toBeUndefined();
     await roomWithCall(server, feeds, 'wb');
   });
-  afterAll(async () => {
-    await server?.close();
-    await feeds?.close();
-    whereby?.close();
-  });
 
   it('retries after 5 s, doubling each time, records the error, and clears it once the platform answers', async () => {
+    const { server } = ctx;
     const { meetings } = server.app.services;
     const provisioningError = async () =>
       (await server.request(MeetingProvisioning, { name: 'wb' }, { as: 'owner' })).body.data!.room!.upcomingMeetings[0]!.meeting!.provisioningError;
@@ -123,20 +83,20 @@ describe.each(engines)('a failing video platform, on %s', (engine) => {
       clock.set(new Date(day('09:59:00').getTime() + second * 1000));
       await meetings.tick();
     }
-    expect(attempts.map((at) => at.toISOString().slice(11, 19))).toEqual(['09:59:00', '09:59:05', '09:59:15', '09:59:35']);
+    expect(attempts()).toEqual(['09:59:00', '09:59:05', '09:59:15', '09:59:35']);
     expect(await provisioningError()).toBe('Whereby answered HTTP 503 when asked to create a meeting');
 
-    failing = false;
+    whereby.failWith = null;
     clock.set(day('10:00:14')); // the fourth failure waits 40 s
     await meetings.tick();
-    expect(attempts).toHaveLength(4);
+    expect(attempts()).toHaveLength(4);
     clock.set(day('10:00:15'));
     await meetings.tick();
-    expect(attempts).toHaveLength(5);
+    expect(attempts()).toHaveLength(5);
     // Started late, announced in the same tick; the error is gone.
     const view = await server.request(MeetingProvisioning, { name: 'wb' }, { as: 'owner' });
     expect(view.body.data?.room?.activeMeetings).toEqual([{ id: expect.any(String), provisioningError: null }]);
     const join = await server.request(JoinMeeting, { roomName: 'wb', meetingId: (await server.app.services.db.meeting.findFirstOrThrow()).id });
-    expect(join.body.data?.joinMeeting).toMatchObject({ state: 'JOIN', roomUrl: 'https://example.whereby.com/wb-5' });
+    expect(join.body.data?.joinMeeting).toMatchObject({ state: 'JOIN', roomUrl: 'https://example.whereby.com/room-wb-5' });
   });
 });

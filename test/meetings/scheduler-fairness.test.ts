@@ -1,56 +1,32 @@
 // One room with thousands of running events must not hold up another room's
 // meeting: the scheduler pre-creates and provisions a bounded number of
 // meetings per room per tick, earliest start first, and announces starts first.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateRoom } from '../api/operations.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { MEETINGS_PER_ROOM_PER_TICK } from '../../src/meetings/meeting-scheduler.js';
 import { TestClock } from '../support/clock.js';
 import { engines } from '../support/databases.js';
-import { icsCalendar, startFeedServer, type FeedServer, type IcsEventSpec } from '../support/feed-server.js';
-import { startTestServer, wsSubscribe, type TestServer } from '../support/test-server.js';
-import { EnableCalendar, SyncRoomCalendar } from '../sync/operations.js';
+import { wsSubscribe } from '../support/test-server.js';
+import { day, roomEvent, roomWithCalendar, useMeetingServer } from './meeting-setup.js';
 import { MeetingStarted } from './operations.js';
 
-const day = (time: string) => new Date(`2026-12-01T${time}Z`);
 const CROWDED_EVENTS = 2_000;
 
 describe.each(engines)('meeting scheduler fairness on %s', (engine) => {
-  let server: TestServer;
-  let feeds: FeedServer;
   const clock = new TestClock(day('09:00:00'));
-
-  async function roomWithCalendar(room: string, events: IcsEventSpec[]) {
-    feeds.serve(`/${room}.ics`, { body: icsCalendar(events) });
-    await server.request(CreateRoom, { input: { name: room } }, { as: 'owner' });
-    await server.request(EnableCalendar, { name: room, url: feeds.url(`/${room}.ics`) }, { as: 'owner' });
-    const synced = await server.request(SyncRoomCalendar, { roomName: room }, { as: 'owner' });
-    expect(synced.body.data?.syncRoomCalendar.status).toBe('SUCCESS');
-    expect(await server.app.services.db.calendarEvent.count({ where: { room: { name: room } } })).toBe(events.length);
-  }
-
+  const ctx = useMeetingServer(engine, clock);
   beforeAll(async () => {
-    feeds = await startFeedServer();
-    server = await startTestServer(engine, {
-      clock,
-      env: { ICS_ALLOW_HTTP: 'true', ICS_ALLOW_PRIVATE_NETWORKS: 'true', SYNC_ENABLED: 'false', MEETINGS_ENABLED: 'false', MANUAL_SYNC_MIN_INTERVAL_SECONDS: '0' },
-    });
+    const { server, feeds } = ctx;
     // Thousands of events running now (each a slot of its own), all started before the quiet room's.
-    const crowded = Array.from({ length: CROWDED_EVENTS }, (_, i) => ({
-      uid: `busy-${i}`,
-      summary: `Busy ${i}`,
-      start: new Date(day('08:00:00').getTime() + i * 1000),
-      end: new Date(day('10:00:00').getTime() + i * 1000),
-      location: 'https://rooms.example.com/crowded',
-    }));
-    await roomWithCalendar('crowded', crowded);
-    await roomWithCalendar('quiet', [{ uid: 'talk', summary: 'Talk', start: day('09:01:00'), end: day('09:30:00'), location: 'https://rooms.example.com/quiet' }]);
+    const crowded = Array.from({ length: CROWDED_EVENTS }, (_, i) =>
+      roomEvent('crowded', `busy-${i}`, new Date(day('08:00:00').getTime() + i * 1000), new Date(day('10:00:00').getTime() + i * 1000)),
+    );
+    await roomWithCalendar(server, feeds, 'crowded', crowded);
+    expect(await server.app.services.db.calendarEvent.count({ where: { room: { name: 'crowded' } } })).toBe(CROWDED_EVENTS);
+    await roomWithCalendar(server, feeds, 'quiet', [roomEvent('quiet', 'Talk', day('09:01:00'), day('09:30:00'))]);
   }, 120_000);
-  afterAll(async () => {
-    await server?.close();
-    await feeds?.close();
-  });
 
   it("announces the quiet room's start in the tick at its start, while the crowded room catches up a few meetings per tick", async () => {
+    const { server } = ctx;
     const { db, meetings } = server.app.services;
     const quietStarts = wsSubscribe(server.wsClient(), MeetingStarted, { roomName: 'quiet' });
     await server.waitForSubscribers('room:meeting-started', 1);
