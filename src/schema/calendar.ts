@@ -2,7 +2,7 @@
 // syncStatus stream. Titles and times are public to room viewers; description,
 // attendees and organizer are the owner's only (null for everyone else).
 import { FeedFetchError } from '../calendar/feed-fetcher.js';
-import { IcsParseError, parseCalendar, type Attendee as AttendeeShape } from '../calendar/ics-expand.js';
+import { IcsParseError, parseCalendar } from '../calendar/ics-expand.js';
 import { createRoomMatcher } from '../calendar/room-match.js';
 import { normalizeIcsUrl } from '../rooms/ics-url.js';
 import { describeSyncError, expandForRoom, windowAt, type SyncReport } from '../sync/room-sync.js';
@@ -12,6 +12,13 @@ import { appError, badUserInput } from './errors.js';
 import { roomOwnerOnly } from './owner-only.js';
 import { findOwnedRoom, findRoom, SyncOutcome } from './room.js';
 
+export interface AttendeeShape {
+  email: string | null;
+  name: string | null;
+  partstat: string | null;
+  role: string | null;
+  isOrganizer: boolean;
+}
 
 export const Attendee = builder.objectRef<AttendeeShape>('Attendee').implement({
   fields: (t) => ({

@@ -13,7 +13,8 @@ const CROWDED_EVENTS = 2_000;
 
 describe.each(engines)('meeting scheduler fairness on %s', (engine) => {
   const clock = new TestClock(day('09:00:00'));
-  const ctx = useMeetingServer(engine, clock);
+  // The per-room cap on stored instances (SYNC_MAX_EVENTS_PER_ROOM, where it exists) must not thin the crowd.
+  const ctx = useMeetingServer(engine, clock, () => ({ SYNC_MAX_EVENTS_PER_ROOM: String(CROWDED_EVENTS) }));
   beforeAll(async () => {
     const { server, feeds } = ctx;
     // Thousands of events running now (each a slot of its own), all started before the quiet room's.
