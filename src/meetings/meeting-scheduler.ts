@@ -10,13 +10,19 @@
 // and each room gets at most MEETINGS_PER_ROOM_PER_TICK pre-creations and
 // platform calls per tick, earliest start first.
 import pLimit from 'p-limit';
-import type { Meeting } from '../generated/prisma/client.js';
+import { Prisma, type Meeting } from '../generated/prisma/client.js';
 import { calendarMetadataOf } from './calendar-metadata.js';
 import { announceStarts, provisionMeeting, publishScheduleChanged, type MeetingDeps } from './meeting-provisioning.js';
-import { calendarSlotOf, closeReasonAt, type CloseReason, type MeetingState } from './meeting-rules.js';
+import { calendarSlotOf, closeDueOf, closeReasonAt, type CloseReason, type MeetingState } from './meeting-rules.js';
 
 /** Per room and tick; a room with thousands of due events catches up over several ticks. */
 export const MEETINGS_PER_ROOM_PER_TICK = 5;
+/**
+ * The longest the idle scheduler sleeps. Work it knows about wakes it on time;
+ * this bounds how late it notices what other writers add (an event synced
+ * shortly before its start, another instance's meetings).
+ */
+export const MAX_IDLE_MS = 30_000;
 /** Platform calls in flight at once, so one slow platform answer does not serialize every room's. */
 const PROVISION_CONCURRENCY = 8;
 
@@ -36,15 +42,30 @@ const closableSelect = {
 } as const;
 type ClosableMeeting = MeetingState & Pick<Meeting, 'id' | 'roomId' | 'platform' | 'platformMeetingId'>;
 
+/** Meeting rows the platform has not created yet and may be asked about (again) at `now`. */
+const awaitingPlatform = (now: Date) => Prisma.sql`
+  "isActive" AND "roomUrl" IS NULL AND "endDate" > ${now}`;
+/** Calendar events that need a meeting and have none holding their slot (see calendarSlotOf). */
+const eventsWithoutMeeting = (now: Date) => Prisma.sql`
+  NOT e."isDeleted" AND e."end" > ${now} AND (e."status" IS NULL OR e."status" <> 'CANCELLED')
+  AND NOT EXISTS (
+    SELECT 1 FROM "Meeting" m
+    WHERE m."roomId" = e."roomId" AND m."calendarSlot" IS NOT NULL AND m."startDate" = e."start" AND m."endDate" = e."end")`;
+
 export interface MeetingSchedulerDeps extends MeetingDeps {
   precreateLeadMs: number;
 }
 
 export interface MeetingScheduler {
-  /** One pass of every rule at the clock's current time. */
-  tick(): Promise<void>;
+  /** One pass of every rule at the clock's current time; returns when there is work next (null: nothing scheduled). */
+  tick(): Promise<Date | null>;
   start(intervalMs: number): void;
   stop(): Promise<void>;
+}
+
+function earliest(a: Date | null, b: Date | null): Date | null {
+  if (!a || !b) return a ?? b;
+  return a <= b ? a : b;
 }
 
 export function createMeetingScheduler(deps: MeetingSchedulerDeps): MeetingScheduler {
@@ -59,8 +80,7 @@ export function createMeetingScheduler(deps: MeetingSchedulerDeps): MeetingSched
       SELECT "id" FROM (
         SELECT "id", ROW_NUMBER() OVER (PARTITION BY "roomId" ORDER BY "startDate", "id") AS "rank"
         FROM "Meeting"
-        WHERE "isActive" AND "roomUrl" IS NULL AND "endDate" > ${now}
-          AND ("provisionRetryAt" IS NULL OR "provisionRetryAt" <= ${now})
+        WHERE ${awaitingPlatform(now)} AND ("provisionRetryAt" IS NULL OR "provisionRetryAt" <= ${now})
       ) AS pending
       WHERE "rank" <= ${MEETINGS_PER_ROOM_PER_TICK}`;
     if (due.length === 0) return;
@@ -78,12 +98,7 @@ export function createMeetingScheduler(deps: MeetingSchedulerDeps): MeetingSched
       SELECT "id" FROM (
         SELECT e."id", ROW_NUMBER() OVER (PARTITION BY e."roomId" ORDER BY e."start", e."id") AS "rank"
         FROM "CalendarEvent" e
-        WHERE NOT e."isDeleted" AND e."start" <= ${new Date(now.getTime() + deps.precreateLeadMs)} AND e."end" > ${now}
-          AND (e."status" IS NULL OR e."status" <> 'CANCELLED')
-          -- the meeting holding this event's slot (see calendarSlotOf) exists already
-          AND NOT EXISTS (
-            SELECT 1 FROM "Meeting" m
-            WHERE m."roomId" = e."roomId" AND m."calendarSlot" IS NOT NULL AND m."startDate" = e."start" AND m."endDate" = e."end")
+        WHERE ${eventsWithoutMeeting(now)} AND e."start" <= ${new Date(now.getTime() + deps.precreateLeadMs)}
       ) AS due
       WHERE "rank" <= ${MEETINGS_PER_ROOM_PER_TICK}`;
     if (dueIds.length === 0) return;
@@ -161,16 +176,35 @@ export function createMeetingScheduler(deps: MeetingSchedulerDeps): MeetingSched
     publishScheduleChanged(pubsub, [meeting.roomId]);
   }
 
-  /** Every closing rule applies to started meetings only; a deleted event's meeting is handled by followEventChanges. */
-  async function closeByRules(now: Date): Promise<void> {
+  /**
+   * Every closing rule applies to started meetings only (a deleted event's
+   * unused meeting is closed by followEventChanges). Returns when the next of
+   * the remaining ones is due to close, if nothing changes meanwhile.
+   */
+  async function closeByRules(now: Date): Promise<Date | null> {
     const started = await db.meeting.findMany({ where: { isActive: true, startDate: { lte: now } }, select: closableSelect });
+    let next: Date | null = null;
     for (const meeting of started) {
       const reason = closeReasonAt(meeting, now);
       if (reason) await close(meeting, reason, now);
+      else next = earliest(next, closeDueOf(meeting)?.at ?? null);
     }
+    return next;
   }
 
-  async function tick(): Promise<void> {
+  /** When a meeting is next due to be pre-created, asked of its platform, or announced. */
+  async function nextTimedWork(now: Date): Promise<Date | null> {
+    const [row] = await db.$queryRaw<Array<{ eventStart: Date | null; platformRetry: Date | null; start: Date | null }>>`
+      SELECT
+        (SELECT MIN(e."start") FROM "CalendarEvent" e WHERE ${eventsWithoutMeeting(now)}) AS "eventStart",
+        (SELECT MIN(COALESCE("provisionRetryAt", ${now})) FROM "Meeting" WHERE ${awaitingPlatform(now)}) AS "platformRetry",
+        (SELECT MIN("startDate") FROM "Meeting" WHERE "isActive" AND "startedAnnouncedAt" IS NULL AND "roomUrl" IS NOT NULL) AS "start"`;
+    if (!row) return null;
+    const precreateAt = row.eventStart && new Date(row.eventStart.getTime() - deps.precreateLeadMs);
+    return [precreateAt, row.platformRetry, row.start].reduce(earliest, null);
+  }
+
+  async function tick(): Promise<Date | null> {
     const now = clock.now();
     // Starts first: nothing else in the tick may delay them.
     await announceStarts(deps, now);
@@ -179,23 +213,37 @@ export function createMeetingScheduler(deps: MeetingSchedulerDeps): MeetingSched
     await provisionPending(now);
     // Meetings provisioned just now whose event is already running.
     await announceStarts(deps, now);
-    await closeByRules(now);
+    const nextClose = await closeByRules(now);
+    return earliest(nextClose, await nextTimedWork(now));
   }
 
+  /** Runs a tick, then sleeps until the next due work: at least `intervalMs`, at most `maxIdleMs` (other instances' writes are not signalled here). */
+  function loop(intervalMs: number, maxIdleMs: number): void {
+    running = tick()
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'meeting scheduler tick failed');
+        return null;
+      })
+      .then((next) => {
+        running = undefined;
+        if (!started) return;
+        const untilDue = next ? next.getTime() - clock.now().getTime() : Infinity;
+        timer = setTimeout(() => loop(intervalMs, maxIdleMs), Math.max(intervalMs, Math.min(untilDue, maxIdleMs)));
+        timer.unref();
+      });
+  }
+
+  let started = false;
   return {
     tick,
     start(intervalMs) {
-      if (timer) return;
-      timer = setInterval(() => {
-        if (running) return;
-        running = tick()
-          .catch((error: unknown) => logger.error({ err: error }, 'meeting scheduler tick failed'))
-          .finally(() => (running = undefined));
-      }, intervalMs);
-      timer.unref();
+      if (started) return;
+      started = true;
+      loop(intervalMs, Math.max(intervalMs, MAX_IDLE_MS));
     },
     async stop() {
-      clearInterval(timer);
+      started = false;
+      clearTimeout(timer);
       timer = undefined;
       await running;
     },
