@@ -134,15 +134,16 @@ export function createMeetingScheduler(deps: MeetingSchedulerDeps): MeetingSched
 
   /** Pre-created meetings not started yet whose events moved or went away. */
   async function followEventChanges(now: Date): Promise<void> {
-    const notStarted = await db.meeting.findMany({
-      where: { isActive: true, calendarSlot: { not: null }, startDate: { gt: now } },
-      include: { calendarEvent: true },
-    });
-    for (const meeting of notStarted) {
-      const stillThere = await db.calendarEvent.count({
-        where: { roomId: meeting.roomId, isDeleted: false, start: meeting.startDate, end: meeting.endDate },
-      });
-      if (stillThere > 0) continue;
+    // Only those no live event holds any more: one query however many meetings are about to start.
+    const orphaned = await db.$queryRaw<Array<{ id: string }>>`
+      SELECT m."id" FROM "Meeting" m
+      WHERE m."isActive" AND m."calendarSlot" IS NOT NULL AND m."startDate" > ${now}
+        AND NOT EXISTS (
+          SELECT 1 FROM "CalendarEvent" e
+          WHERE e."roomId" = m."roomId" AND NOT e."isDeleted" AND e."start" = m."startDate" AND e."end" = m."endDate")`;
+    if (orphaned.length === 0) return;
+    const meetings = await db.meeting.findMany({ where: { id: { in: orphaned.map((row) => row.id) } }, include: { calendarEvent: true } });
+    for (const meeting of meetings) {
       const event = meeting.calendarEvent;
       const newSlot = event && !event.isDeleted ? calendarSlotOf(event) : null;
       const slotTaken = newSlot !== null && (await db.meeting.count({ where: { calendarSlot: newSlot } })) > 0;
