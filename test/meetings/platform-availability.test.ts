@@ -99,4 +99,15 @@ describe.each(engines)('a failing video platform, on %s', (engine) => {
     const join = await server.request(JoinMeeting, { roomName: 'wb', meetingId: (await server.app.services.db.meeting.findFirstOrThrow()).id });
     expect(join.body.data?.joinMeeting).toMatchObject({ state: 'JOIN', roomUrl: 'https://example.whereby.com/room-wb-5' });
   });
+
+  it('refuses an unscheduled meeting the platform cannot create, leaving nothing behind', async () => {
+    const { server } = ctx;
+    whereby.failWith = 401;
+    const refused = await server.request(CreateMeeting, { roomName: 'wb' }, { as: 'owner' });
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe('PLATFORM_UNAVAILABLE');
+    expect(refused.body.errors?.[0]?.message).toMatch(/Whereby rejected the API key \(HTTP 401\)/);
+    expect(await server.app.services.db.meeting.count({ where: { calendarSlot: null } })).toBe(0);
+    whereby.failWith = null;
+    expect((await server.request(CreateMeeting, { roomName: 'wb' }, { as: 'owner' })).body.data?.createMeeting.status).toBe('ACTIVE');
+  });
 });
