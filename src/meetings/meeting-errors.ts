@@ -3,7 +3,9 @@
 // stands for, `details` extra machine-readable fields.
 export abstract class MeetingError extends Error {
   abstract readonly code: 'UNAUTHENTICATED' | 'FORBIDDEN' | 'RATE_LIMITED' | 'PLATFORM_UNAVAILABLE';
-  readonly details: Record<string, unknown> = {};
+  get details(): Record<string, unknown> {
+    return {};
+  }
 }
 
 export class SignInRequiredError extends MeetingError {
@@ -25,9 +27,15 @@ export class NotAllowedToStartMeetingError extends MeetingError {
 export class TooManyUnscheduledMeetingsError extends MeetingError {
   override name = 'TooManyUnscheduledMeetingsError';
   readonly code = 'RATE_LIMITED';
-  constructor(active: number, retryAfterSeconds: number) {
+  constructor(
+    active: number,
+    readonly retryAfterSeconds: number,
+  ) {
     super(`This room already has ${active} unscheduled meetings running`);
-    this.details.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  override get details() {
+    return { retryAfterSeconds: this.retryAfterSeconds };
   }
 }
 
