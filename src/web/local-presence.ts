@@ -60,12 +60,9 @@ export function createLocalPresence(services: AppServices): LocalPresence {
         res.writeHead(429, { 'content-type': 'text/plain; charset=utf-8' }).end('This meeting is full');
         return;
       }
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
-      res.write(': present\n\n');
       open.add(res);
       streams.set(meeting.id, open);
-      report(meeting.id);
-      const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+      let keepalive: NodeJS.Timeout | undefined;
       // 'close' fires when the tab goes away, the network drops or close() below ends the stream.
       const left = new Promise<void>((resolve) =>
         res.once('close', () => {
@@ -78,6 +75,13 @@ export function createLocalPresence(services: AppServices): LocalPresence {
       );
       leaving.set(res, left);
       void left.then(() => leaving.delete(res));
+      report(meeting.id);
+      // The page learns it is in once its join is counted, so a count it reads then includes it.
+      await writes.get(meeting.id);
+      if (res.destroyed) return;
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+      res.write(': present\n\n');
+      keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
     },
     async close() {
       const pending = [...leaving.values()];

@@ -10,7 +10,10 @@ export function videoPage(roomName: string, meetingId: string): void {
   const count = h('span', { id: 'video-participants' }, '…');
   const heading = h('h1', {}, 'Meeting');
   const presence = new EventSource(`/video/${encodeURIComponent(roomName)}/${encodeURIComponent(meetingId)}/presence`);
-  presence.addEventListener('open', () => notify('You are in the meeting.'));
+  presence.addEventListener('open', () => {
+    notify('You are in the meeting.');
+    void showMeeting(); // the server has counted this page by now
+  });
   presence.addEventListener('error', () => {
     // The browser reconnects by itself unless the server refused the meeting.
     if (presence.readyState === EventSource.CLOSED) notify('This meeting is not running.');
@@ -28,14 +31,19 @@ export function videoPage(roomName: string, meetingId: string): void {
     h('p', {}, h('a', { href: roomHref }, `Room ${roomName}`)),
   );
 
-  request(VideoMeeting, { name: roomName })
-    .then(({ room }) => {
+  async function showMeeting(): Promise<void> {
+    try {
+      const { room } = await request(VideoMeeting, { name: roomName });
       const meeting = room?.activeMeetings.find((candidate) => candidate.id === meetingId);
       heading.textContent = meeting?.title ?? 'Unscheduled meeting';
       document.title = `${heading.textContent} · roomcal`;
-      if (meeting && count.textContent === '…') count.textContent = plural(meeting.participantCount, 'participant');
-    })
-    .catch((error: unknown) => notify(`Could not load the meeting: ${(error as Error).message}`));
+      if (meeting) count.textContent = plural(meeting.participantCount, 'participant');
+    } catch (error) {
+      notify(`Could not load the meeting: ${(error as Error).message}`);
+    }
+  }
+
+  void showMeeting();
   subscribe(
     ParticipantCount,
     { meetingId },
