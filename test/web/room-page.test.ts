@@ -8,7 +8,7 @@
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateRoom } from '../api/operations.js';
 import { TestClock } from '../support/clock.js';
@@ -83,10 +83,13 @@ describe('room page in a browser', () => {
     ],
   };
 
+  const standup: IcsEventSpec = { uid: 'standup', summary: 'Standup', start: day('10:15:00'), end: day('10:30:00'), location: '' };
+
   beforeAll(async () => {
     const port = await freePort();
     publicUrl = `http://127.0.0.1:${port}`;
     review.location = `${publicUrl}/${ROOM}`;
+    standup.location = `${publicUrl}/room/${ROOM}`;
     [feeds, web, browser] = await Promise.all([startFeedServer(), buildWebClient(), launchBrowser()]);
     feeds.serve(FEED_PATH, { body: icsCalendar([review]) });
     server = await startTestServer('pglite', {
@@ -180,11 +183,38 @@ describe('room page in a browser', () => {
 
   it('a meeting synced while the page is open appears without a reload', async () => {
     await server.waitForSubscribers('room:schedule', 2); // the viewer's and the owner's page
-    const standup: IcsEventSpec = { uid: 'standup', summary: 'Standup', start: day('10:15:00'), end: day('10:30:00'), location: `${publicUrl}/room/${ROOM}` };
     feeds.serve(FEED_PATH, { body: icsCalendar([review, standup]) });
     const synced = await server.request(SyncRoomCalendar, { roomName: ROOM }, { as: 'owner' });
     expect(synced.body.data?.syncRoomCalendar.status).toBe('SUCCESS');
     await Promise.all([viewer, owner].map((page) => page.locator('#upcoming', { hasText: 'Standup' }).waitFor()));
+  });
+
+  it('a page whose live connection dropped reconnects and catches up on what it missed', async () => {
+    const page = await viewers.newPage();
+    let refuse = false;
+    const connections: Array<{ page: WebSocketRoute; server: WebSocketRoute }> = [];
+    await page.routeWebSocket(/\/graphql$/, (socket) => {
+      if (refuse) return void socket.close({ code: 1001, reason: 'going away' });
+      connections.push({ page: socket, server: socket.connectToServer() });
+    });
+    await page.goto(`${server.url}/room/${ROOM}`);
+    await page.locator('#upcoming', { hasText: 'Standup' }).waitFor();
+    await server.waitForSubscribers('room:schedule', 3);
+
+    refuse = true;
+    await Promise.all([connections[0]!.server.close(), connections[0]!.page.close({ code: 1001, reason: 'going away' })]);
+    await server.waitForSubscribers('room:schedule', 2);
+    const retro: IcsEventSpec = { uid: 'retro', summary: 'Retro', start: day('10:20:00'), end: day('10:30:00'), location: `${publicUrl}/${ROOM}` };
+    feeds.serve(FEED_PATH, { body: icsCalendar([review, standup, retro]) });
+    const synced = await server.request(SyncRoomCalendar, { roomName: ROOM }, { as: 'owner' });
+    expect(synced.body.data?.syncRoomCalendar.status).toBe('SUCCESS');
+    refuse = false;
+
+    // Missed while disconnected: the page re-reads the room once it is back, and its subscriptions resume.
+    await page.locator('#upcoming', { hasText: 'Retro' }).waitFor();
+    await server.waitForSubscribers('room:schedule', 3);
+    expect(connections.length).toBeGreaterThan(1);
+    await page.close();
   });
 
   let meetingUrl: string;

@@ -53,6 +53,9 @@ export async function request<R, V>(document: TypedDocumentString<R, V>, variabl
   return unwrap(body);
 }
 
+/** Back-off doubles per failed attempt up to this, plus up to 3 s of jitter so that pages do not reconnect in step. */
+const MAX_RETRY_WAIT_S = 30;
+
 const reconnectListeners = new Set<() => void>();
 
 const ws = createClient({
@@ -64,6 +67,7 @@ const ws = createClient({
   // A dropped connection (network change, server restart) is retried with
   // back-off for as long as the page is open; subscriptions resume by themselves.
   retryAttempts: Number.POSITIVE_INFINITY,
+  retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(2 ** retries, MAX_RETRY_WAIT_S) * 1000 + Math.random() * 3000)),
   on: {
     connected: (_socket, _payload, wasRetry) => {
       // Whatever changed while the connection was down was not delivered: re-read.
