@@ -167,7 +167,14 @@ describe('room page in a browser', () => {
     await viewer.waitForFunction((shown) => document.querySelector('#upcoming [role=timer]')?.textContent !== shown, first);
     const text = await pageText(viewer);
     for (const secret of ['Agenda', 'ana@example.com', 'Ana Lima', 'lead@example.com', 'Organizer', 'accepted']) expect(text).not.toContain(secret);
+    expect(text).toContain('(30 min)');
     expect(await viewer.getByRole('link', { name: 'Calendar settings' }).count()).toBe(0);
+
+    const settings = await viewers.newPage();
+    await settings.goto(`${server.url}/room/${ROOM}/settings`);
+    await settings.getByText('Only the room owner can see and change these settings.').waitFor();
+    expect(await settings.locator('main input').count()).toBe(0);
+    await settings.close();
   });
 
   it('the owner sees the description, the organizer and the attendees with their RSVP', async () => {
@@ -258,6 +265,10 @@ describe('room page in a browser', () => {
     await waiter!.waitForURL(new RegExp(`/room/${ROOM}$`));
     await viewer.locator('#running [data-participants]', { hasText: '0 participants' }).waitFor();
     const meetingId = meetingUrl.split('/').at(-1)!;
+    // Presence is only for the meeting's own room.
+    const created = await server.request(CreateRoom, { input: { name: 'elsewhere' } }, { as: 'owner' });
+    expect(created.body.errors).toBeUndefined();
+    expect((await fetch(`${server.url}/video/elsewhere/${meetingId}/presence`)).status).toBe(404);
     const stored = await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: meetingId } });
     expect(stored.participantCount).toBe(0);
     expect(stored.lastParticipantLeftAt?.toISOString()).toBe(day('10:00:00').toISOString()); // the grace period starts

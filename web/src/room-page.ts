@@ -123,7 +123,13 @@ export function roomPage(roomName: string): void {
       'li',
       { class: 'meeting', 'data-meeting': meeting.key },
       h('h3', {}, title),
-      h('p', {}, timeRange(meeting.startsAt, meeting.endsAt), ' · starts in ', h('span', { role: 'timer', 'data-until': meeting.startsAt })),
+      h(
+        'p',
+        {},
+        timeRange(meeting.startsAt, meeting.endsAt),
+        ` (${Math.round((meeting.endsAt - meeting.startsAt) / 60_000)} min) · starts in `,
+        h('span', { role: 'timer', 'data-until': meeting.startsAt }),
+      ),
       ownerDetails(meeting.details),
       h('button', { type: 'button', 'aria-label': `Join ${title} early`, onclick: () => wait(meeting) }, 'Join early'),
     );
