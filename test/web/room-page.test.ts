@@ -148,13 +148,14 @@ describe('room page in a browser', () => {
 
     await owner.getByLabel('ICS feed URL').fill(feeds.url(FEED_PATH));
     await owner.getByRole('button', { name: 'Test connection' }).click();
-    await owner.getByText('The feed works: 1 events, 1 in the next day, 1 for this room.').waitFor();
+    await owner.getByText('The feed works: 1 event, 1 in the next day, 1 for this room.').waitFor();
 
     await server.waitForSubscribers('room:sync', 1);
     await owner.getByRole('button', { name: 'Sync now' }).click();
     // The outcome arrives through the syncStatus subscription.
-    await owner.locator('.status dd', { hasText: 'success, 1 events for this room' }).waitFor();
+    await owner.locator('.status dd', { hasText: 'success, 1 event for this room' }).waitFor();
     expect(await owner.locator('#sync-error').innerText()).toBe('none');
+    await owner.screenshot({ path: path.join(SCREENSHOT_DIR, 'settings.png'), fullPage: true });
   });
 
   it('an anonymous viewer sees titles and a ticking countdown, no attendees, organizer or description', async () => {

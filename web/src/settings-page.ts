@@ -1,7 +1,7 @@
 // /room/NAME/settings: the owner's calendar feed settings and its sync status,
 // live through syncStatus.
 import { request, subscribe } from './api.js';
-import { dateTime, h, mount, notify } from './dom.js';
+import { dateTime, h, mount, notify, plural } from './dom.js';
 import { RoomSettings, SyncNow, SyncStatus, TestIcsUrl, toSyncView, UpdateIcs } from './operations.js';
 import type { SyncView } from './view-model.js';
 
@@ -30,7 +30,7 @@ export function settingsPage(roomName: string): void {
     status.replaceChildren(
       ...row('Sync', phase),
       ...row('Last sync', dateTime(sync.lastSyncAt)),
-      ...row('Outcome', sync.lastOutcome ? `${sync.lastOutcome.toLowerCase()}${sync.eventsMatched === null ? '' : `, ${sync.eventsMatched} events for this room`}` : '–'),
+      ...row('Outcome', sync.lastOutcome ? `${sync.lastOutcome.toLowerCase()}${sync.eventsMatched === null ? '' : `, ${plural(sync.eventsMatched, 'event')} for this room`}` : '–'),
       ...row('Next sync', sync.enabled ? dateTime(sync.nextSyncAt) : 'off'),
       ...row('Last error', h('span', { id: 'sync-error' }, sync.lastError ?? 'none')),
     );
@@ -68,7 +68,7 @@ export function settingsPage(roomName: string): void {
       if (!url) return 'Enter the feed URL to test it (the saved one is kept hidden).';
       const { testIcsUrl: result } = await request(TestIcsUrl, { url, roomName });
       return result.ok
-        ? `The feed works: ${result.eventsInFeed ?? 0} events, ${result.eventsInWindow ?? 0} in the next day, ${result.eventsMatched ?? 0} for this room.`
+        ? `The feed works: ${plural(result.eventsInFeed ?? 0, 'event')}, ${result.eventsInWindow ?? 0} in the next day, ${result.eventsMatched ?? 0} for this room.`
         : `The feed does not work: ${result.error ?? 'unknown error'}`;
     });
   const syncNow = () =>
