@@ -33,6 +33,12 @@ function unwrap<R>(body: Response<R>): R {
   return body.data;
 }
 
+/** An error for people: a refused token gets a hint what to do about it. */
+export function errorText(error: unknown): string {
+  if (error instanceof ApiError && error.code === 'UNAUTHENTICATED') return `${error.message} Sign out, or sign in with a new token.`;
+  return error instanceof Error ? error.message : String(error);
+}
+
 export async function request<R, V>(document: TypedDocumentString<R, V>, variables: V): Promise<R> {
   const token = storedToken();
   let response: globalThis.Response;

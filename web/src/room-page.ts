@@ -2,7 +2,7 @@
 // participant counts and how long they run; meetings starting within 30
 // minutes with a countdown; join, join early (the waiting page), start an
 // unscheduled meeting. Everything stays live through subscriptions.
-import { ApiError, onReconnect, request, subscribe } from './api.js';
+import { ApiError, errorText, onReconnect, request, subscribe } from './api.js';
 import { h, mount, notify, plural, timeRange } from './dom.js';
 import { CreateMeeting, JoinMeeting, MeetingStarted, ParticipantCount, RoomPage, RoomScheduleChanged, startedSlot, toRoomView } from './operations.js';
 import { withServerTime } from './server-clock.js';
@@ -48,6 +48,7 @@ const participantsText = (count: number) => plural(count, 'participant');
 
 export function roomPage(roomName: string): void {
   let view: RoomView | null = null;
+  let live = false;
   let waitingFor: MeetingView | null = null;
   const countSubscriptions = new Map<string, () => void>();
 
@@ -56,12 +57,13 @@ export function roomPage(roomName: string): void {
       const data = await withServerTime(() => request(RoomPage, { name: roomName }));
       show(data.room ? toRoomView(data.room) : null);
     } catch (error) {
-      notify(`Could not load the room: ${(error as Error).message}`);
+      notify(`Could not load the room: ${errorText(error)}`);
     }
   }
 
   function show(next: RoomView | null): void {
     view = next;
+    if (next && !live) startLive();
     followParticipantCounts(next?.active ?? []);
     if (waitingFor) return; // the waiting page stays until it enters its meeting
     if (!next) {
@@ -170,7 +172,7 @@ export function roomPage(roomName: string): void {
       location.assign(url);
       return true;
     } catch (error) {
-      notify(`Could not join: ${(error as Error).message}`);
+      notify(`Could not join: ${errorText(error)}`);
       return false;
     }
   }
@@ -180,7 +182,7 @@ export function roomPage(roomName: string): void {
       const { createMeeting } = await request(CreateMeeting, { roomName });
       await join({ meetingId: createMeeting.id });
     } catch (error) {
-      const reason = error instanceof ApiError && error.code === 'UNAUTHENTICATED' ? 'sign in first' : (error as Error).message;
+      const reason = error instanceof ApiError && error.code === 'UNAUTHENTICATED' ? 'sign in first' : errorText(error);
       notify(`Could not start a meeting: ${reason}`);
     }
   }
@@ -234,10 +236,15 @@ export function roomPage(roomName: string): void {
     void tryEnter();
   });
 
-  subscribe(MeetingStarted, { roomName }, ({ meetingStarted }) => void tryEnter(startedSlot(meetingStarted)), () => {});
-  subscribe(RoomScheduleChanged, { roomName }, ({ roomScheduleChanged }) => show(roomScheduleChanged ? toRoomView(roomScheduleChanged) : null), (error) =>
-    notify(`Live updates stopped: ${error.message}`),
-  );
+  /** Subscriptions, once the room is known to exist. */
+  function startLive(): void {
+    live = true;
+    subscribe(MeetingStarted, { roomName }, ({ meetingStarted }) => void tryEnter(startedSlot(meetingStarted)), () => {});
+    subscribe(RoomScheduleChanged, { roomName }, ({ roomScheduleChanged }) => show(roomScheduleChanged ? toRoomView(roomScheduleChanged) : null), (error) =>
+      notify(`Live updates stopped: ${error.message}`),
+    );
+  }
+
   onReconnect(() => {
     void load();
     void tryEnter();

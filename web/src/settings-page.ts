@@ -1,6 +1,6 @@
 // /room/NAME/settings: the owner's calendar feed settings and its sync status,
 // live through syncStatus.
-import { request, subscribe } from './api.js';
+import { errorText, request, subscribe } from './api.js';
 import { dateTime, h, mount, notify, plural } from './dom.js';
 import { RoomSettings, SyncNow, SyncStatus, TestIcsUrl, toSyncView, UpdateIcs } from './operations.js';
 import type { SyncView } from './view-model.js';
@@ -41,7 +41,7 @@ export function settingsPage(roomName: string): void {
     try {
       notify(await run());
     } catch (error) {
-      notify(`${label} failed: ${(error as Error).message}`);
+      notify(`${label} failed: ${errorText(error)}`);
     }
   }
 
@@ -120,5 +120,5 @@ export function settingsPage(roomName: string): void {
     );
   }
 
-  load().catch((error: unknown) => notify(`Could not load the settings: ${(error as Error).message}`));
+  load().catch((error: unknown) => notify(`Could not load the settings: ${errorText(error)}`));
 }

@@ -1,7 +1,7 @@
 // /video/NAME/ID: the built-in platform's stand-in for a video room. While it
 // is open it holds a presence stream, which the server counts as a
 // participant; closing the tab (or Leave) ends it.
-import { request, subscribe } from './api.js';
+import { errorText, request, subscribe } from './api.js';
 import { h, mount, notify, plural } from './dom.js';
 import { ParticipantCount, VideoMeeting } from './operations.js';
 
@@ -35,11 +35,11 @@ export function videoPage(roomName: string, meetingId: string): void {
     try {
       const { room } = await request(VideoMeeting, { name: roomName });
       const meeting = room?.activeMeetings.find((candidate) => candidate.id === meetingId);
-      heading.textContent = meeting?.title ?? 'Unscheduled meeting';
+      heading.textContent = meeting ? (meeting.title ?? 'Unscheduled meeting') : 'This meeting is not running';
       document.title = `${heading.textContent} · roomcal`;
       if (meeting) count.textContent = plural(meeting.participantCount, 'participant');
     } catch (error) {
-      notify(`Could not load the meeting: ${(error as Error).message}`);
+      notify(`Could not load the meeting: ${errorText(error)}`);
     }
   }
 
