@@ -273,6 +273,13 @@ describe('room page in a browser', () => {
     const stored = await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: meetingId } });
     expect(stored.participantCount).toBe(0);
     expect(stored.lastParticipantLeftAt?.toISOString()).toBe(day('10:00:00').toISOString()); // the grace period starts
+
+    // Nobody came back within the grace period: the meeting closes and leaves every open page.
+    clock.set(day('10:15:01'));
+    await server.app.services.meetings.tick();
+    await viewer.waitForFunction(() => !document.querySelector('#running')?.textContent?.includes('Design review'));
+    const closed = await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: meetingId } });
+    expect(closed.closeReason).toBe('empty_after_grace');
   });
 
   it('the owner starts an unscheduled meeting from the page', async () => {

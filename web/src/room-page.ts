@@ -64,7 +64,8 @@ export function roomPage(roomName: string): void {
   function show(next: RoomView | null): void {
     view = next;
     if (next && !live) startLive();
-    followParticipantCounts(next?.active ?? []);
+    // Pre-created upcoming meetings too: their counts are then followed from before anyone can join.
+    followParticipantCounts(next ? [...next.active, ...next.upcoming] : []);
     if (waitingFor) return; // the waiting page stays until it enters its meeting
     if (!next) {
       mount(h('h1', {}, `Room ${roomName}`), h('p', {}, 'There is no room with this name.'));
@@ -137,8 +138,8 @@ export function roomPage(roomName: string): void {
     );
   }
 
-  function followParticipantCounts(active: MeetingView[]): void {
-    const ids = new Set(active.map((meeting) => meeting.meetingId).filter((id): id is string => id !== null));
+  function followParticipantCounts(meetings: MeetingView[]): void {
+    const ids = new Set(meetings.map((meeting) => meeting.meetingId).filter((id): id is string => id !== null));
     for (const [id, stop] of countSubscriptions) {
       if (!ids.has(id)) {
         stop();
