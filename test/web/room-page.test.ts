@@ -191,10 +191,13 @@ describe('room page in a browser', () => {
 
   it('a meeting synced while the page is open appears without a reload', async () => {
     await server.waitForSubscribers('room:schedule', 2); // the viewer's and the owner's page
+    await viewer.getByRole('button', { name: 'Join Design review early' }).focus(); // a keyboard user about to join
     feeds.serve(FEED_PATH, { body: icsCalendar([review, standup]) });
     const synced = await server.request(SyncRoomCalendar, { roomName: ROOM }, { as: 'owner' });
     expect(synced.body.data?.syncRoomCalendar.status).toBe('SUCCESS');
     await Promise.all([viewer, owner].map((page) => page.locator('#upcoming', { hasText: 'Standup' }).waitFor()));
+    // The list was rebuilt under the keyboard user, who is still on the same button.
+    expect(await viewer.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Join Design review early');
   });
 
   it('a page whose live connection dropped reconnects and catches up on what it missed', async () => {

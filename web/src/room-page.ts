@@ -22,7 +22,7 @@ const RSVP: Record<string, string> = {
 
 function personText(person: Person): string {
   const label = person.name && person.email ? `${person.name} <${person.email}>` : (person.name ?? person.email ?? 'unknown');
-  return label;
+  return person.isOrganizer ? `${label} (organizer)` : label;
 }
 
 function ownerDetails(details: OwnerDetails | null): Node | null {
@@ -76,6 +76,7 @@ export function roomPage(roomName: string): void {
 
   function render(room: RoomView): void {
     document.title = `${room.name} · roomcal`;
+    const refocus = focusedButton();
     mount(
       h('h1', {}, `Room ${room.name}`),
       room.isOwner ? h('p', {}, h('a', { href: `/room/${encodeURIComponent(room.name)}/settings` }, 'Calendar settings')) : null,
@@ -97,7 +98,20 @@ export function roomPage(roomName: string): void {
           : h('p', {}, 'Nothing starts in the next 30 minutes.'),
       ),
     );
+    refocus();
     tick();
+  }
+
+  /** Live updates re-render the list; keyboard users keep their place on the same meeting's button. */
+  function focusedButton(): () => void {
+    const focused = document.activeElement;
+    if (!(focused instanceof HTMLButtonElement) || !focused.closest('main')) return () => {};
+    const meeting = focused.closest<HTMLElement>('[data-meeting]')?.dataset.meeting;
+    const label = focused.textContent;
+    return () => {
+      const scope = meeting ? document.querySelector(`[data-meeting="${CSS.escape(meeting)}"]`) : document.querySelector('main');
+      [...(scope?.querySelectorAll('button') ?? [])].find((button) => button.textContent === label)?.focus();
+    };
   }
 
   function activeItem(meeting: MeetingView): HTMLElement {

@@ -18,9 +18,8 @@ export function tick(): void {
 }
 
 /** Called every second with the server's time. */
-export function everySecond(listener: (now: number) => void): () => void {
+export function everySecond(listener: (now: number) => void): void {
   listeners.add(listener);
-  return () => listeners.delete(listener);
 }
 
 export function startTicker(): void {
