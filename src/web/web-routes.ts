@@ -83,7 +83,10 @@ export function createWebRoutes(services: AppServices): WebRoutes {
       if (req.method !== 'GET' && req.method !== 'HEAD') return false;
       const match = route(pathname);
       if (!match) return false;
-      if (match.kind === 'presence') await presence.open(res, match.roomName, match.meetingId);
+      if (match.kind === 'presence') {
+        if (req.method === 'GET') await presence.open(res, match.roomName, match.meetingId);
+        else res.writeHead(405, { allow: 'GET' }).end();
+      }
       else if (match.kind === 'asset') {
         // Vite puts a content hash in every asset name.
         await sendFile(req, res, path.join('assets', match.file), {
