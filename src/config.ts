@@ -64,6 +64,8 @@ const envSchema = z
     WHEREBY_API_URL: z.url({ protocol: /^https?$/ }).default(WHEREBY_DEFAULT_BASE_URL),
     WHEREBY_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     LOCAL_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    // Room page (web/): where `npm run build:web` put the built client.
+    WEB_DIR: z.string().min(1).default('./web/dist'),
   })
   .refine((env) => !(env.JWT_SECRET && env.JWT_JWKS_URL), {
     message: 'set JWT_SECRET or JWT_JWKS_URL, not both',
@@ -117,6 +119,8 @@ export type Config = {
     localWebhookSecret?: string;
   };
   shutdownTimeoutMs: number;
+  /** The built room page client (index.html and assets/). */
+  web: { dir: string };
 };
 
 export class ConfigError extends Error {
@@ -179,5 +183,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       localWebhookSecret: e.LOCAL_WEBHOOK_SECRET,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    web: { dir: path.resolve(e.WEB_DIR) },
   };
 }

@@ -10,6 +10,7 @@ import type { AppServices } from '../app-services.js';
 import type { TokenVerifier } from '../auth/token-verifier.js';
 import type { Viewer } from '../auth/viewer.js';
 import { handleWebhook } from '../meetings/webhook-handler.js';
+import { createWebRoutes } from '../web/web-routes.js';
 import { createGraphqlYoga, viewerFromAuthorization, type RoomcalYoga } from './graphql-yoga.js';
 
 export interface HttpServer {
@@ -27,6 +28,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 export function createHttpServer(services: AppServices, verifyToken: TokenVerifier): HttpServer {
   const yoga = createGraphqlYoga(services, verifyToken);
+  const web = createWebRoutes(services);
   let shuttingDown = false;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -59,6 +61,7 @@ export function createHttpServer(services: AppServices, verifyToken: TokenVerifi
       res.writeHead(200, { 'content-type': services.metrics.registry.contentType });
       return void res.end(await services.metrics.registry.metrics());
     }
+    if (path && (await web.handle(req, res, path))) return;
     await yoga.handle(req, res, { requestId });
   }
 
@@ -134,6 +137,7 @@ export function createHttpServer(services: AppServices, verifyToken: TokenVerifi
       shuttingDown = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await wsGraphql.dispose(); // closes every socket with 1001 Going Away
+      await web.close(); // ends the local meeting pages' presence streams, recording the leaves
       server.closeIdleConnections();
       const forced = setTimeout(() => {
         for (const socket of sockets) socket.destroy();

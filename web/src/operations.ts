@@ -1,0 +1,211 @@
+// Every GraphQL document of the room page, and the mapping from their results
+// to the view models the pages render (view-model.ts). When the schema
+// changes, this file is the one to adapt; `npm run codegen` types it.
+import { graphql } from './generated/index.js';
+import type { MeetingView, OwnerDetails, Person, RoomView, SyncView } from './view-model.js';
+
+// A fragment the documents below spread.
+graphql(`
+  fragment PersonFields on Attendee {
+    name
+    email
+    partstat
+    isOrganizer
+  }
+`);
+
+// A fragment the documents below spread.
+graphql(`
+  fragment RoomSchedule on Room {
+    name
+    isOwner
+    activeMeetings {
+      id
+      title
+      isScheduled
+      startDate
+      endDate
+      participantCount
+      calendarDetails {
+        description
+        organizer { ...PersonFields }
+        attendees { ...PersonFields }
+      }
+    }
+    upcomingMeetings(withinMinutes: 30) {
+      title
+      startsAt
+      endsAt
+      calendarEvent {
+        id
+        description
+        organizer { ...PersonFields }
+        attendees { ...PersonFields }
+      }
+      meeting { id participantCount }
+    }
+  }
+`);
+
+export const RoomPage = graphql(`
+  query RoomPage($name: String!) {
+    serverTime
+    room(name: $name) { ...RoomSchedule }
+  }
+`);
+
+export const RoomScheduleChanged = graphql(`
+  subscription RoomScheduleChanged($roomName: String!) {
+    roomScheduleChanged(roomName: $roomName) { ...RoomSchedule }
+  }
+`);
+
+export const ParticipantCount = graphql(`
+  subscription ParticipantCount($meetingId: ID!) {
+    participantCount(meetingId: $meetingId) { meetingId participantCount }
+  }
+`);
+
+export const MeetingStarted = graphql(`
+  subscription MeetingStarted($roomName: String!) {
+    meetingStarted(roomName: $roomName) { id startDate endDate }
+  }
+`);
+
+export const JoinMeeting = graphql(`
+  mutation JoinMeeting($roomName: String!, $meetingId: ID!) {
+    joinMeeting(roomName: $roomName, meetingId: $meetingId) {
+      state
+      roomUrl
+      serverTime
+      meeting { id hostRoomUrl }
+    }
+  }
+`);
+
+export const CreateMeeting = graphql(`
+  mutation CreateMeeting($roomName: String!) {
+    createMeeting(roomName: $roomName) { id }
+  }
+`);
+
+// A fragment the documents below spread.
+graphql(`
+  fragment IcsFields on RoomIcs {
+    url
+    enabled
+    fetchIntervalSeconds
+    lastSyncAt
+    nextSyncAt
+    lastStatus
+    lastError
+    eventsMatched
+  }
+`);
+
+export const RoomSettings = graphql(`
+  query RoomSettings($name: String!) {
+    serverTime
+    room(name: $name) { name isOwner ics { ...IcsFields } }
+  }
+`);
+
+export const UpdateIcs = graphql(`
+  mutation UpdateIcs($name: String!, $ics: IcsSettingsInput!) {
+    updateRoom(name: $name, input: { ics: $ics }) { ics { ...IcsFields } }
+  }
+`);
+
+export const TestIcsUrl = graphql(`
+  mutation TestIcsUrl($url: String!, $roomName: String) {
+    testIcsUrl(url: $url, roomName: $roomName) { ok error eventsInFeed eventsInWindow eventsMatched }
+  }
+`);
+
+export const SyncNow = graphql(`
+  mutation SyncNow($roomName: String!) {
+    syncRoomCalendar(roomName: $roomName) { status error }
+  }
+`);
+
+export const SyncStatus = graphql(`
+  subscription SyncStatus($roomName: String!) {
+    syncStatus(roomName: $roomName) { phase room { ics { ...IcsFields } } }
+  }
+`);
+
+export const VideoMeeting = graphql(`
+  query VideoMeeting($name: String!) {
+    room(name: $name) { activeMeetings { id title participantCount } }
+  }
+`);
+
+// ---- results to view models -------------------------------------------------
+
+type Schedule = NonNullable<import('./generated/graphql.js').RoomPageQuery['room']>;
+type ActiveMeeting = Schedule['activeMeetings'][number];
+type UpcomingMeeting = Schedule['upcomingMeetings'][number];
+type Attendee = import('./generated/graphql.js').PersonFieldsFragment;
+type Ics = import('./generated/graphql.js').IcsFieldsFragment;
+
+const person = (attendee: Attendee): Person => ({
+  name: attendee.name ?? null,
+  email: attendee.email ?? null,
+  rsvp: attendee.partstat ?? null,
+  isOrganizer: attendee.isOrganizer,
+});
+
+/** Owner-only fields arrive as null for everyone else. */
+function ownerDetails(details: { description?: string | null; organizer?: Attendee | null; attendees?: Attendee[] | null } | null | undefined): OwnerDetails | null {
+  if (!details || (details.attendees == null && details.organizer == null && details.description == null)) return null;
+  return {
+    description: details.description ?? null,
+    organizer: details.organizer ? person(details.organizer) : null,
+    attendees: (details.attendees ?? []).map(person),
+  };
+}
+
+const activeView = (meeting: ActiveMeeting): MeetingView => ({
+  key: meeting.id,
+  meetingId: meeting.id,
+  title: meeting.title ?? null,
+  startsAt: Date.parse(meeting.startDate),
+  endsAt: Date.parse(meeting.endDate),
+  participantCount: meeting.participantCount,
+  details: ownerDetails(meeting.calendarDetails),
+});
+
+const upcomingView = (upcoming: UpcomingMeeting): MeetingView => ({
+  key: upcoming.meeting?.id ?? upcoming.calendarEvent.id,
+  meetingId: upcoming.meeting?.id ?? null,
+  title: upcoming.title,
+  startsAt: Date.parse(upcoming.startsAt),
+  endsAt: Date.parse(upcoming.endsAt),
+  participantCount: upcoming.meeting?.participantCount ?? 0,
+  details: ownerDetails(upcoming.calendarEvent),
+});
+
+export const toRoomView = (room: Schedule): RoomView => ({
+  name: room.name,
+  isOwner: room.isOwner,
+  active: room.activeMeetings.map(activeView),
+  upcoming: room.upcomingMeetings.map(upcomingView),
+});
+
+export const toSyncView = (ics: Ics): SyncView => ({
+  maskedUrl: ics.url ?? null,
+  enabled: ics.enabled,
+  intervalSeconds: ics.fetchIntervalSeconds,
+  lastSyncAt: ics.lastSyncAt ? Date.parse(ics.lastSyncAt) : null,
+  nextSyncAt: ics.nextSyncAt ? Date.parse(ics.nextSyncAt) : null,
+  lastOutcome: ics.lastStatus ?? null,
+  lastError: ics.lastError ?? null,
+  eventsMatched: ics.eventsMatched ?? null,
+});
+
+/** A started meeting from meetingStarted, to match against what a waiting page waits for. */
+export const startedSlot = (meeting: { id: string; startDate: string; endDate: string }) => ({
+  meetingId: meeting.id,
+  startsAt: Date.parse(meeting.startDate),
+  endsAt: Date.parse(meeting.endDate),
+});
