@@ -33,9 +33,9 @@ export class InvalidInputError extends UserError {
 export class ConflictError extends UserError {
   constructor(
     message: string,
-    readonly field: string | null = null,
+    readonly field: string,
   ) {
-    super('CONFLICT', message, field ? { field } : {});
+    super('CONFLICT', message, { field });
   }
 }
 
@@ -132,7 +132,7 @@ builder.objectType(ConflictError, {
   interfaces: [UserErrorInterface],
   isTypeOf: (value) => value instanceof ConflictError,
   fields: (t) => ({
-    field: t.exposeString('field', { nullable: true, description: 'Path of the input field that clashes, when one does.' }),
+    field: t.exposeString('field', { description: 'Path of the input field that clashes, e.g. "input.name".' }),
   }),
 });
 
