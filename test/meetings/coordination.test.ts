@@ -7,6 +7,7 @@ import { CreateRoom, UpdateRoom } from '../api/operations.js';
 import { TestClock } from '../support/clock.js';
 import { engines } from '../support/databases.js';
 import { icsCalendar, startFeedServer, type FeedServer, type IcsEventSpec } from '../support/feed-server.js';
+import { resultAs } from '../support/results.js';
 import { startTestServer, wsSubscribe, type TestServer } from '../support/test-server.js';
 import { EnableCalendar, SyncRoomCalendar } from '../sync/operations.js';
 import { MeetingStarted, RoomScheduleChanged } from './operations.js';
@@ -32,7 +33,7 @@ async function roomWithCalendar(server: TestServer, feeds: FeedServer, room: str
   await server.request(CreateRoom, { input: { name: room } }, { as: 'owner' });
   await server.request(EnableCalendar, { name: room, url: feeds.url(`/${room}.ics`) }, { as: 'owner' });
   const synced = await server.request(SyncRoomCalendar, { roomName: room }, { as: 'owner' });
-  expect(synced.body.data?.syncRoomCalendar.status).toBe('SUCCESS');
+  expect(resultAs(synced.body.data?.syncRoomCalendar, 'SyncRoomCalendarSuccess').result.status).toBe('SUCCESS');
 }
 
 describe.runIf(engines.includes('postgres'))('two meeting schedulers on one PostgreSQL', () => {

@@ -8,6 +8,7 @@ import { CreateRoom } from '../api/operations.js';
 import { TestClock } from '../support/clock.js';
 import { engines } from '../support/databases.js';
 import { icsCalendar, startFeedServer, type FeedServer, type IcsEventSpec } from '../support/feed-server.js';
+import { resultAs } from '../support/results.js';
 import { startTestServer, tokenFor, wsSubscribe, type TestServer } from '../support/test-server.js';
 import { EnableCalendar, SyncRoomCalendar } from '../sync/operations.js';
 import { CreateMeeting, JoinMeeting, MeetingStarted, ParticipantCount, RoomMeetings } from './operations.js';
@@ -74,7 +75,7 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
     await server.request(CreateRoom, { input: { name: ROOM } }, { as: 'owner' });
     await server.request(EnableCalendar, { name: ROOM, url: feeds.url('/daily.ics') }, { as: 'owner' });
     const synced = await server.request(SyncRoomCalendar, { roomName: ROOM }, { as: 'owner' });
-    expect(synced.body.data?.syncRoomCalendar.status).toBe('SUCCESS');
+    expect(resultAs(synced.body.data?.syncRoomCalendar, 'SyncRoomCalendarSuccess').result.status).toBe('SUCCESS');
   });
   afterAll(async () => {
     await server?.close();
@@ -169,7 +170,7 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
     const retroMeeting = await server.app.services.db.meeting.findFirstOrThrow({ where: { startDate: day('16:00:00') } });
     feeds.serve('/daily.ics', { body: icsCalendar([standup, planning, review, reviewCopy]), etag: true });
     clock.set(day('15:59:30'));
-    expect((await server.request(SyncRoomCalendar, { roomName: ROOM }, { as: 'owner' })).body.data?.syncRoomCalendar.status).toBe('SUCCESS');
+    expect(resultAs((await server.request(SyncRoomCalendar, { roomName: ROOM }, { as: 'owner' })).body.data?.syncRoomCalendar, 'SyncRoomCalendarSuccess').result.status).toBe('SUCCESS');
     await tickAt('15:59:31');
     await tickAt('16:00:00');
     const retroAfter = await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: retroMeeting.id } });
