@@ -116,3 +116,44 @@ export const RoomUpdated = graphql(`
     }
   }
 `);
+
+export const RoomEvents = graphql(`
+  query RoomEvents($name: String!) {
+    room(name: $name) {
+      calendarEvents(first: 10) {
+        edges {
+          node { id title startsAt endsAt isAllDay startDate endDate timeZone status location }
+        }
+      }
+    }
+  }
+`);
+
+export const RoomHistory = graphql(`
+  query RoomHistory($name: String!) {
+    room(name: $name) {
+      meetings(first: 10) {
+        edges {
+          node { id title startsAt endsAt durationSeconds status closedAt closeReason peakParticipantCount platformMeetingId }
+        }
+      }
+    }
+  }
+`);
+
+export const StartMeeting = graphql(`
+  mutation StartMeeting($roomName: String!) {
+    createMeeting(roomName: $roomName) {
+      __typename
+      ... on CreateMeetingSuccess { meeting { id platformMeetingId } }
+    }
+  }
+`);
+
+export const RoomEventsUpdated = graphql(`
+  subscription RoomEventsUpdated($name: String!) {
+    roomUpdated(name: $name) {
+      calendarEvents { edges { node { title location } } }
+    }
+  }
+`);
