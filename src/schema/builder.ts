@@ -1,13 +1,17 @@
 import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
-import RelayPlugin from '@pothos/plugin-relay';
+import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { DateResolver, DateTimeResolver } from 'graphql-scalars';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
 import type { AppContext } from './context.js';
 import { forbidden, unauthenticated } from './errors.js';
+
+/** Types with global ids; their database ids are uuids. */
+const NODE_TYPES = new Set(['Room', 'CalendarEvent', 'Meeting']);
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const capitalized = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 
@@ -62,9 +66,19 @@ export const builder = new SchemaBuilder<{
     idFieldOptions: { description: 'Global id: pass it to node(id:) to refetch this object.' },
     nodeTypeOptions: { description: 'An object that node(id:) can refetch by its global id.' },
     pageInfoTypeOptions: { description: 'Relay pagination state of a connection.' },
+    // A malformed id is an id of nothing: null, like an unknown one, not a masked internal error.
+    decodeGlobalID: (globalID) => {
+      try {
+        return decodeGlobalID(globalID);
+      } catch {
+        return { typename: '', id: '' };
+      }
+    },
     nodeQueryOptions: {
       description: 'Any room, calendar event or meeting by its global id (the id field); null when it does not exist.',
       args: { id: { description: 'A global id, as returned in an id field.' } },
+      resolve: (_root, { id }, _context, _info, resolveNode) =>
+        NODE_TYPES.has(id.typename) && UUID.test(id.id) ? resolveNode(id) : null,
     },
     nodesQueryOptions: false,
     defaultConnectionTypeOptions: { description: 'One page of a list (Relay connection).' },

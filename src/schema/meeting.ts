@@ -7,7 +7,7 @@ import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { CLOSE_REASONS, MAX_MEETING_MS, calendarSlotOf, type CloseReason } from '../meetings/meeting-rules.js';
 import { PlatformUnavailableError as PlatformNotConfiguredError } from '../meetings/platform-registry.js';
 import type { CalendarEvent, Meeting } from '../generated/prisma/client.js';
-import { builder } from './builder.js';
+import { builder, UUID } from './builder.js';
 import type { AppContext } from './context.js';
 import { OWNER_ONLY, roomOwnerOnly } from './owner-only.js';
 import { findRoom } from './room.js';
@@ -221,8 +221,6 @@ const MeetingJoin = builder.objectRef<JoinShape>('MeetingJoin').implement({
     }),
   }),
 });
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A meeting by its global id; null for an unknown or malformed id (not a database error). */
 function findMeeting(context: AppContext, meetingId: string | number): Promise<Meeting | null> {

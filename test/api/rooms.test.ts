@@ -1,3 +1,4 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../support/databases.js';
 import { resultAs } from '../support/results.js';
@@ -83,6 +84,11 @@ describe.each(engines)('rooms on %s', (engine) => {
     expect(asOwner.body.data?.node).toMatchObject({ __typename: 'Room', id, name: 'standup', ics: { enabled: true } });
     const asOther = await server.request(NodeById, { id }, { as: 'bob' });
     expect(asOther.body.data?.node).toMatchObject({ __typename: 'Room', name: 'standup', ics: null });
+    // Malformed or foreign ids are ids of nothing: null, not an error.
+    for (const bad of ['garbage', encodeGlobalID('Room', 'not-a-uuid'), encodeGlobalID('Secret', '00000000-0000-4000-8000-000000000000')]) {
+      const response = await server.request(NodeById, { id: bad });
+      expect(response.body).toEqual({ data: { node: null } });
+    }
   });
 
   it.each([
