@@ -4,7 +4,7 @@
 //   typed strings, so the browser bundle needs no GraphQL parser.
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
-const shared = { scalars: { DateTime: 'string' }, enumsAsTypes: true, useTypeImports: true };
+const shared = { scalars: { DateTime: 'string', Date: 'string' }, enumsAsTypes: true, useTypeImports: true };
 
 const config: CodegenConfig = {
   schema: 'schema.graphql',

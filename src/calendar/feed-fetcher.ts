@@ -11,15 +11,18 @@ import ipaddr from 'ipaddr.js';
 import { Agent, request, type Dispatcher } from 'undici';
 import { normalizeIcsUrl } from '../rooms/ics-url.js';
 
-export type FeedFetchErrorCode =
-  | 'INVALID_URL'
-  | 'BLOCKED_ADDRESS'
-  | 'TIMEOUT'
-  | 'TOO_LARGE'
-  | 'HTTP_STATUS'
-  | 'TOO_MANY_REDIRECTS'
-  | 'NETWORK'
-  | 'NOT_A_CALENDAR';
+/** Every way a feed download can fail (also the GraphQL FeedErrorCode enum). */
+export const FEED_FETCH_ERROR_CODES = [
+  'INVALID_URL',
+  'BLOCKED_ADDRESS',
+  'TIMEOUT',
+  'TOO_LARGE',
+  'HTTP_STATUS',
+  'TOO_MANY_REDIRECTS',
+  'NETWORK',
+  'NOT_A_CALENDAR',
+] as const;
+export type FeedFetchErrorCode = (typeof FEED_FETCH_ERROR_CODES)[number];
 
 /** Messages name the host at most: feed paths and queries hold the owner's secret. */
 export class FeedFetchError extends Error {

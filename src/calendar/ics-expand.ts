@@ -32,6 +32,8 @@ export interface CalendarInstance {
   start: Date;
   end: Date;
   isAllDay: boolean;
+  /** Zone of the start (IANA name when known); the calendar's zone for all-day and floating values. */
+  timeZone: string;
   status: string | null;
   attendees: Attendee[];
   organizer: Attendee | null;
@@ -106,7 +108,7 @@ interface Slot {
 
 class Expansion {
   private readonly zones = new Map<string, Zone | null>();
-  private readonly detailCache = new Map<ICAL.Component, Omit<CalendarInstance, 'uid' | 'recurrenceId' | 'start' | 'end' | 'isAllDay' | 'recurrenceRule' | 'rawVevent'>>();
+  private readonly detailCache = new Map<ICAL.Component, Omit<CalendarInstance, 'uid' | 'recurrenceId' | 'start' | 'end' | 'isAllDay' | 'timeZone' | 'recurrenceRule' | 'rawVevent'>>();
   readonly calendarZone: Zone;
   private readonly windowStart: number;
   private readonly windowEnd: number;
@@ -334,6 +336,7 @@ class Expansion {
       start: new Date(startUtc),
       end: new Date(endUtc),
       isAllDay: start.isDate,
+      timeZone: start.zone.id,
       recurrenceRule: rrule ? rrule.toICALString().replace(/^RRULE:/i, '') : null,
       rawVevent: record.raw,
     });

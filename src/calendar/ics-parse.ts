@@ -8,9 +8,12 @@
 import { createHash } from 'node:crypto';
 import ICAL from 'ical.js';
 
+/** Every way parsing or expanding a feed can fail (also the GraphQL FeedErrorCode enum). */
+export const ICS_PARSE_ERROR_CODES = ['NOT_A_CALENDAR', 'PARSE_ERROR'] as const;
+
 export class IcsParseError extends Error {
   constructor(
-    readonly code: 'NOT_A_CALENDAR' | 'PARSE_ERROR',
+    readonly code: (typeof ICS_PARSE_ERROR_CODES)[number],
     message: string,
   ) {
     super(message);

@@ -13,7 +13,9 @@ export const NO_SHOW_AFTER_END_MS = 30 * MINUTE;
 /** No meeting outlives this, counted from its start (also the planned end of an unscheduled one). */
 export const MAX_MEETING_MS = 8 * 60 * MINUTE;
 
-export type CloseReason = 'empty_after_grace' | 'no_show' | 'max_duration' | 'calendar_event_deleted';
+/** Why a meeting was closed (stored in Meeting.closeReason; also the GraphQL MeetingCloseReason enum). */
+export const CLOSE_REASONS = ['empty_after_grace', 'no_show', 'max_duration', 'calendar_event_deleted'] as const;
+export type CloseReason = (typeof CLOSE_REASONS)[number];
 
 /** What the closing rules look at. */
 export type MeetingState = Pick<

@@ -28,6 +28,8 @@ export async function applyParticipantCount(
     },
   });
   if (count === 0) return 'stale';
+  // Conditional, so concurrent reports cannot lower the peak.
+  await deps.db.meeting.updateMany({ where: { id: meeting.id, peakParticipantCount: { lt: input.count } }, data: { peakParticipantCount: input.count } });
   deps.pubsub.publish('meeting:participants', meeting.id, { meetingId: meeting.id, participantCount: input.count });
   return 'applied';
 }

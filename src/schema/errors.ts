@@ -1,5 +1,8 @@
-// Typed errors for clients: every error a caller can fix carries
-// `extensions.code`. Anything else is masked by Yoga and logged.
+// Errors for clients. Expected failures of mutations are typed results
+// (union members a generated client switches on, see user-errors.ts);
+// authentication and authorization stay GraphQL errors. Every error carries
+// `extensions.code`, also where a failure surfaces as a GraphQL error (queries,
+// subscriptions). Anything else is masked by Yoga and logged.
 import { GraphQLError } from 'graphql';
 
 export type ErrorCode =
@@ -11,7 +14,8 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'MEETING_NOT_ACTIVE'
   | 'MEETING_ENDED'
-  | 'PLATFORM_UNAVAILABLE';
+  | 'PLATFORM_UNAVAILABLE'
+  | 'FEED_ERROR';
 
 const httpStatus: Record<ErrorCode, number> = {
   UNAUTHENTICATED: 401,
@@ -23,6 +27,7 @@ const httpStatus: Record<ErrorCode, number> = {
   MEETING_NOT_ACTIVE: 409,
   MEETING_ENDED: 410,
   PLATFORM_UNAVAILABLE: 503,
+  FEED_ERROR: 502,
 };
 
 export function appError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
@@ -36,6 +41,3 @@ export function requestError(code: ErrorCode, message: string): GraphQLError {
 
 export const unauthenticated = (message = 'Sign in to do this') => appError('UNAUTHENTICATED', message);
 export const forbidden = (message = 'You are not allowed to do this') => appError('FORBIDDEN', message);
-export const notFound = (message: string) => appError('NOT_FOUND', message);
-export const badUserInput = (message: string, field?: string) =>
-  appError('BAD_USER_INPUT', message, field ? { field } : {});

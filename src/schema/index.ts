@@ -5,5 +5,6 @@ import './room.js';
 import './calendar.js';
 import './meeting.js';
 import './server-time.js';
+import './user-errors.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

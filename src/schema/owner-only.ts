@@ -1,11 +1,52 @@
+// Owner-only fields of objects that belong to a room (events, meetings): the
+// room's owner sees them, everyone else gets null (not an error). Hiding is a
+// plain comparison — no GraphQLError per hidden field — and the owner of each
+// room is read at most once per request (anonymous viewers: never), instead
+// of joining Room for every row.
+import type { AppContext } from './context.js';
+
+const ownersByRequest = new WeakMap<AppContext, Map<string, Promise<string | null>>>();
+
+function ownersOf(context: AppContext): Map<string, Promise<string | null>> {
+  let owners = ownersByRequest.get(context);
+  if (!owners) ownersByRequest.set(context, (owners = new Map()));
+  return owners;
+}
+
+/** Records a room already loaded in this request, so its events and meetings need no owner look-up. */
+export function rememberRoomOwner(context: AppContext, room: { id: string; ownerId: string }): void {
+  ownersOf(context).set(room.id, Promise.resolve(room.ownerId));
+}
+
+/** Whether the caller owns the room with this id. */
+export async function ownsRoom(context: AppContext, roomId: string): Promise<boolean> {
+  const userId = context.viewer?.userId;
+  if (!userId) return false;
+  const owners = ownersOf(context);
+  let owner = owners.get(roomId);
+  if (!owner) {
+    owner = context.services.db.room
+      .findUnique({ where: { id: roomId }, select: { ownerId: true } })
+      .then((room) => room?.ownerId ?? null);
+    owners.set(roomId, owner);
+  }
+  return (await owner) === userId;
+}
+
+export const OWNER_ONLY = 'Owner only: null for everyone but the room owner.';
+
 /**
- * Options for a field of an object that belongs to a room (an event, a
- * meeting) that only the room's owner may see: loads the owner id with the
- * row, and gives everyone else null rather than failing the whole query.
+ * Options for an owner-only field of a room's event or meeting: nullable,
+ * described as owner only, and resolved only for the owner.
  */
-export const roomOwnerOnly = {
-  nullable: true,
-  select: { room: { select: { ownerId: true } } },
-  authScopes: (parent: { room: { ownerId: string } }) => ({ roomOwner: parent.room.ownerId }),
-  unauthorizedResolver: () => null,
-} as const;
+export function roomOwnerOnly<Parent extends { roomId: string }, Result>(
+  description: string,
+  resolve: (parent: Parent, context: AppContext) => Result,
+) {
+  return {
+    nullable: true as const,
+    description: `${description} ${OWNER_ONLY}`,
+    resolve: async (parent: Parent, _args: object, context: AppContext) =>
+      (await ownsRoom(context, parent.roomId)) ? resolve(parent, context) : null,
+  };
+}

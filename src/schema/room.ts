@@ -1,111 +1,150 @@
+// Rooms: lookup by name, the caller's own rooms, creating, changing and
+// deleting them, and the owner's view of the calendar feed settings.
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { isUniqueViolation } from '../db/unique-violation.js';
 import type { Prisma, Room } from '../generated/prisma/client.js';
-import { isAllowedFetchInterval, ICS_FETCH_INTERVALS } from '../rooms/ics-settings.js';
+import { DEFAULT_ICS_FETCH_INTERVAL, ICS_FETCH_INTERVALS } from '../rooms/ics-settings.js';
 import { maskIcsUrl, normalizeIcsUrl } from '../rooms/ics-url.js';
 import { roomNameProblem } from '../rooms/room-name.js';
 import { builder } from './builder.js';
 import type { AppContext } from './context.js';
-import { appError, badUserInput, forbidden, notFound } from './errors.js';
+import { forbidden } from './errors.js';
+import { OWNER_ONLY, rememberRoomOwner } from './owner-only.js';
+import { ConflictError, InvalidInputError, NotFoundError } from './user-errors.js';
 
-const VideoPlatform = builder.enumType('VideoPlatform', {
-  description: 'Where the room\'s video meetings are hosted.',
-  values: { LOCAL: { description: 'Built-in platform for development and tests' }, WHEREBY: {} } as const,
+export const VideoPlatform = builder.enumType('VideoPlatform', {
+  description: "Where the room's video meetings are hosted.",
+  values: {
+    LOCAL: { description: 'Built-in platform for development and tests: no external calls; participants are simulated with POST /webhooks/local.' },
+    WHEREBY: { description: 'Whereby (REST API key configured on the server).' },
+  } as const,
 });
 
 export const SyncOutcome = builder.enumType('SyncOutcome', {
-  values: ['SUCCESS', 'UNCHANGED', 'ERROR', 'SKIPPED'] as const,
+  description: 'How a calendar sync ended.',
+  values: {
+    SUCCESS: { description: 'The feed was downloaded and the stored events brought up to date.' },
+    UNCHANGED: { description: 'The feed had not changed (HTTP 304 or same content); the window was still reconciled.' },
+    ERROR: { description: 'The sync failed (see the error message); stored events were left as they were.' },
+    SKIPPED: { description: 'Not run: another sync of this room was already running.' },
+  } as const,
+});
+
+const intervalNames: Record<(typeof ICS_FETCH_INTERVALS)[number], string> = {
+  60: 'EVERY_MINUTE',
+  300: 'EVERY_5_MINUTES',
+  600: 'EVERY_10_MINUTES',
+  1800: 'EVERY_30_MINUTES',
+  3600: 'EVERY_HOUR',
+};
+
+export const FetchInterval = builder.enumType('FetchInterval', {
+  description: 'How often the calendar feed is fetched.',
+  values: Object.fromEntries(
+    ICS_FETCH_INTERVALS.map((seconds) => [
+      intervalNames[seconds],
+      { value: seconds, description: `Every ${seconds} seconds${seconds === DEFAULT_ICS_FETCH_INTERVAL ? ' (the default)' : ''}.` },
+    ]),
+  ) as Record<string, { value: (typeof ICS_FETCH_INTERVALS)[number]; description: string }>,
 });
 
 /** The owner's view of a room's calendar feed; built from the Room row. */
 const RoomIcs = builder.objectRef<Room>('RoomIcs').implement({
-  description: 'ICS calendar settings and the last sync outcome. Visible to the room owner only.',
+  description: `ICS calendar settings and the last sync outcome. ${OWNER_ONLY.replace('null', 'Room.ics is null')}`,
   fields: (t) => ({
     url: t.string({
       nullable: true,
-      description: 'The feed URL with its secret parts hidden.',
+      description: 'The feed URL with its secret parts (path, query) masked; null when no feed is set.',
       resolve: (room, _args, context) =>
         room.icsUrlEncrypted ? maskIcsUrl(context.services.urlCipher.decrypt(room.icsUrlEncrypted)) : null,
     }),
-    enabled: t.boolean({ resolve: (room) => room.icsEnabled }),
-    fetchIntervalSeconds: t.int({ resolve: (room) => room.icsFetchInterval }),
-    lastSyncAt: t.field({ type: 'DateTime', nullable: true, resolve: (room) => room.icsLastSync }),
-    nextSyncAt: t.field({ type: 'DateTime', nullable: true, resolve: (room) => room.icsNextSyncAt }),
-    lastStatus: t.field({ type: SyncOutcome, nullable: true, resolve: (room) => room.icsLastStatus }),
-    lastError: t.string({ nullable: true, resolve: (room) => room.icsLastError }),
-    lastDurationMs: t.int({ nullable: true, resolve: (room) => room.icsLastDurationMs }),
-    eventsInFeed: t.int({ nullable: true, resolve: (room) => room.icsEventsInFeed }),
-    eventsInWindow: t.int({ nullable: true, resolve: (room) => room.icsEventsInWindow }),
-    eventsMatched: t.int({ nullable: true, resolve: (room) => room.icsEventsMatched }),
-    eventsCreated: t.int({ nullable: true, resolve: (room) => room.icsEventsCreated }),
-    eventsUpdated: t.int({ nullable: true, resolve: (room) => room.icsEventsUpdated }),
-    eventsDeleted: t.int({ nullable: true, resolve: (room) => room.icsEventsDeleted }),
-    eventsRestored: t.int({ nullable: true, resolve: (room) => room.icsEventsRestored }),
+    enabled: t.boolean({ description: 'Whether the feed is synced on schedule.', resolve: (room) => room.icsEnabled }),
+    fetchInterval: t.field({ type: FetchInterval, description: 'How often the feed is fetched.', resolve: (room) => room.icsFetchInterval as 300 }),
+    fetchIntervalSeconds: t.int({ description: 'The fetch interval in seconds (the value of fetchInterval).', resolve: (room) => room.icsFetchInterval }),
+    lastSyncAt: t.field({ type: 'DateTime', nullable: true, description: 'When the last sync finished.', resolve: (room) => room.icsLastSync }),
+    nextSyncAt: t.field({ type: 'DateTime', nullable: true, description: 'When the next scheduled sync is due; null while sync is disabled.', resolve: (room) => room.icsNextSyncAt }),
+    lastStatus: t.field({ type: SyncOutcome, nullable: true, description: 'Outcome of the last sync; null before the first.', resolve: (room) => room.icsLastStatus }),
+    lastError: t.string({ nullable: true, description: 'Why the last sync failed (lastStatus ERROR).', resolve: (room) => room.icsLastError }),
+    lastDurationMs: t.int({ nullable: true, description: 'How long the last sync took, in milliseconds.', resolve: (room) => room.icsLastDurationMs }),
+    eventsInFeed: t.int({ nullable: true, description: 'Events (VEVENTs) in the feed at the last sync.', resolve: (room) => room.icsEventsInFeed }),
+    eventsInWindow: t.int({ nullable: true, description: 'Instances overlapping the sync window (now − 1 h to now + 24 h).', resolve: (room) => room.icsEventsInWindow }),
+    eventsMatched: t.int({ nullable: true, description: 'Instances in the window whose location or description points at this room.', resolve: (room) => room.icsEventsMatched }),
+    eventsCreated: t.int({ nullable: true, description: 'Events the last sync added.', resolve: (room) => room.icsEventsCreated }),
+    eventsUpdated: t.int({ nullable: true, description: 'Events the last sync changed.', resolve: (room) => room.icsEventsUpdated }),
+    eventsDeleted: t.int({ nullable: true, description: 'Future events the last sync soft-deleted (gone from the feed).', resolve: (room) => room.icsEventsDeleted }),
+    eventsRestored: t.int({ nullable: true, description: 'Soft-deleted events the last sync restored (back in the feed).', resolve: (room) => room.icsEventsRestored }),
   }),
 });
 
-export const RoomRef = builder.prismaObject('Room', {
+export const RoomRef = builder.prismaNode('Room', {
+  id: { field: 'id' },
+  nullable: true,
   description: 'A meeting room. Anyone who knows its name can see it; its address is PUBLIC_URL/<name>.',
   fields: (t) => ({
-    id: t.exposeID('id'),
-    name: t.exposeString('name'),
-    platform: t.expose('platform', { type: VideoPlatform }),
+    name: t.exposeString('name', { description: 'URL slug: lower-case letters, digits and hyphens; unique.' }),
+    platform: t.expose('platform', { type: VideoPlatform, description: 'Where its video meetings are hosted.' }),
     signedInUsersMayStartMeetings: t.exposeBoolean('signedInUsersMayStartMeetings', {
       description: 'Whether signed-in users other than the owner may start unscheduled meetings (createMeeting).',
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the room was created.' }),
     publicUrl: t.string({
+      description: "The room's public address (PUBLIC_URL/<name>): the link people are invited with.",
       resolve: (room, _args, context) => `${context.services.config.publicUrl}/${room.name}`,
     }),
-    isOwner: t.boolean({ resolve: (room, _args, context) => context.viewer?.userId === room.ownerId }),
+    isOwner: t.boolean({
+      description: 'Whether the caller owns the room (and so sees its owner-only fields).',
+      resolve: (room, _args, context) => context.viewer?.userId === room.ownerId,
+    }),
     ics: t.field({
       type: RoomIcs,
       nullable: true,
-      authScopes: (room) => ({ roomOwner: room.ownerId }),
-      // Hidden from everyone but the owner without failing the whole query.
-      unauthorizedResolver: () => null,
-      resolve: (room) => room,
+      description: `The calendar feed settings and last sync outcome. ${OWNER_ONLY}`,
+      resolve: (room, _args, context) => (context.viewer?.userId === room.ownerId ? room : null),
     }),
   }),
 });
 
 const IcsSettingsInput = builder.inputType('IcsSettingsInput', {
-  description: 'Calendar feed settings; omitted fields stay as they are.',
+  description: 'Calendar feed settings. Omitted or null fields stay as they are; remove a feed with clearIcsUrl.',
   fields: (t) => ({
-    url: t.string({
-      description: 'https:// or webcal:// feed URL; null removes it (and disables sync).',
-    }),
-    enabled: t.boolean(),
-    fetchIntervalSeconds: t.int({ description: `One of ${ICS_FETCH_INTERVALS.join(', ')}.` }),
+    url: t.string({ description: 'https:// or webcal:// feed URL; replaces the current one (its stored events stay until the next sync).' }),
+    enabled: t.boolean({ description: 'Sync on schedule; needs a URL.' }),
+    fetchInterval: t.field({ type: FetchInterval, description: 'How often to fetch the feed (default every 5 minutes).' }),
   }),
 });
 
 const CreateRoomInput = builder.inputType('CreateRoomInput', {
+  description: 'A new room.',
   fields: (t) => ({
-    name: t.string({ required: true, description: 'URL slug: lower-case letters, digits, hyphens.' }),
-    platform: t.field({ type: VideoPlatform, description: 'Only platforms this server has configured (WHEREBY needs WHEREBY_API_KEY).' }),
+    name: t.string({ required: true, description: 'URL slug: lower-case letters, digits, hyphens (2–63 characters).' }),
+    platform: t.field({ type: VideoPlatform, description: 'Video platform; LOCAL by default. Only platforms this server has configured (WHEREBY needs WHEREBY_API_KEY).' }),
     signedInUsersMayStartMeetings: t.boolean({ description: 'Let any signed-in user start unscheduled meetings here, not only the owner.' }),
-    ics: t.field({ type: IcsSettingsInput }),
+    ics: t.field({ type: IcsSettingsInput, description: 'Calendar feed settings.' }),
   }),
 });
 
 const UpdateRoomInput = builder.inputType('UpdateRoomInput', {
+  description: 'Changes to a room; omitted or null fields stay as they are.',
   fields: (t) => ({
     name: t.string({ description: 'Rename the room (its address changes).' }),
-    platform: t.field({ type: VideoPlatform, description: 'Only platforms this server has configured (WHEREBY needs WHEREBY_API_KEY).' }),
+    platform: t.field({ type: VideoPlatform, description: 'Move the room to another video platform (new meetings only). Only platforms this server has configured (WHEREBY needs WHEREBY_API_KEY).' }),
     signedInUsersMayStartMeetings: t.boolean({ description: 'Let any signed-in user start unscheduled meetings here, not only the owner.' }),
-    ics: t.field({ type: IcsSettingsInput }),
+    ics: t.field({ type: IcsSettingsInput, description: 'Calendar feed settings.' }),
   }),
 });
 
-type IcsSettings = { url?: string | null; enabled?: boolean | null; fetchIntervalSeconds?: number | null };
+type IcsSettings = { url?: string | null; enabled?: boolean | null; fetchInterval?: number | null };
 
 function validatedName(name: string): string {
   const problem = roomNameProblem(name);
-  if (problem) throw badUserInput(problem, 'name');
+  if (problem) throw new InvalidInputError(problem, 'input.name');
   return name;
 }
 
-/** Turns ICS settings input into column updates, validating every value. */
+/** A new feed starts from scratch: validators and body belong to the old URL (the caller drops the stored body). */
+const FRESH_FEED_STATE = { icsLastEtag: null, icsLastModified: null, icsLastHash: null, icsLastMatchDigest: null, icsFailureCount: 0 };
+
+/** Turns ICS settings input into column updates, validating every value. Null means "unchanged". */
 function icsSettingsData(
   settings: IcsSettings,
   current: Pick<Room, 'icsUrlEncrypted'> | null,
@@ -113,90 +152,98 @@ function icsSettingsData(
 ): Prisma.RoomUpdateInput {
   const data: Prisma.RoomUpdateInput = {};
   const now = context.services.clock.now();
-  let hasUrl = current?.icsUrlEncrypted != null;
-  if (settings.url !== undefined) {
-    // A new feed starts from scratch: old validators and body belong to the old URL.
-    // (The stored body of the old feed is dropped by the caller.)
-    Object.assign(data, { icsLastEtag: null, icsLastModified: null, icsLastHash: null, icsLastMatchDigest: null, icsFailureCount: 0 });
-    if (settings.url === null) {
-      Object.assign(data, { icsUrlEncrypted: null, icsEnabled: false, icsNextSyncAt: null });
-      hasUrl = false;
-    } else {
-      const checked = normalizeIcsUrl(settings.url, { allowHttp: context.services.config.ics.allowHttp });
-      if (!checked.ok) throw badUserInput(checked.problem, 'ics.url');
-      Object.assign(data, { icsUrlEncrypted: context.services.urlCipher.encrypt(checked.url), icsNextSyncAt: now });
-      hasUrl = true;
-    }
+  if (settings.url != null) {
+    const checked = normalizeIcsUrl(settings.url, { allowHttp: context.services.config.ics.allowHttp });
+    if (!checked.ok) throw new InvalidInputError(checked.problem, 'input.ics.url');
+    Object.assign(data, FRESH_FEED_STATE, { icsUrlEncrypted: context.services.urlCipher.encrypt(checked.url), icsNextSyncAt: now });
   }
   if (settings.enabled != null) {
-    if (settings.enabled && !hasUrl) throw badUserInput('Set an ICS URL before enabling calendar sync', 'ics.enabled');
+    const hasUrl = settings.url != null || current?.icsUrlEncrypted != null;
+    if (settings.enabled && !hasUrl) throw new InvalidInputError('Set an ICS URL before enabling calendar sync', 'input.ics.enabled');
     data.icsEnabled = settings.enabled;
     if (settings.enabled) data.icsNextSyncAt = now;
   }
-  if (settings.fetchIntervalSeconds != null) {
-    if (!isAllowedFetchInterval(settings.fetchIntervalSeconds)) {
-      throw badUserInput(
-        `fetchIntervalSeconds must be one of ${ICS_FETCH_INTERVALS.join(', ')}`,
-        'ics.fetchIntervalSeconds',
-      );
-    }
-    data.icsFetchInterval = settings.fetchIntervalSeconds;
-  }
+  if (settings.fetchInterval != null) data.icsFetchInterval = settings.fetchInterval;
   return data;
 }
 
 /** A platform this server has not configured cannot be chosen: its meetings could never be created. */
 function validatedPlatform(platform: Room['platform'], context: AppContext): Room['platform'] {
   const problem = context.services.platforms.unavailableReason(platform);
-  if (problem) throw badUserInput(problem, 'platform');
+  if (problem) throw new InvalidInputError(problem, 'input.platform');
   return platform;
 }
 
-function nameTaken(name: string) {
-  return appError('CONFLICT', `A room named "${name}" already exists`, { field: 'name' });
-}
+const nameTaken = (name: string) => new ConflictError(`A room named "${name}" already exists`, 'input.name');
 
-/** The room by name; NOT_FOUND when there is none. */
+/** The room by name; NotFound when there is none. */
 export async function findRoom(context: AppContext, name: string): Promise<Room> {
   const room = await context.services.db.room.findUnique({ where: { name } });
-  if (!room) throw notFound(`Room "${name}" does not exist`);
+  if (!room) throw new NotFoundError(`Room "${name}" does not exist`);
+  rememberRoomOwner(context, room);
   return room;
 }
 
-/** The room, if the caller owns it; NOT_FOUND or FORBIDDEN otherwise. */
+/** The room, if the caller owns it; NotFound, or FORBIDDEN (a GraphQL error) otherwise. */
 export async function findOwnedRoom(context: AppContext, name: string): Promise<Room> {
   const room = await findRoom(context, name);
   if (room.ownerId !== context.viewer?.userId) throw forbidden('Only the room owner can do this');
   return room;
 }
 
+/** One connection type for every list of rooms (Query.rooms, Viewer.rooms). */
+const RoomConnection = builder.connectionObject({ type: RoomRef, name: 'RoomConnection' });
+
+/** The signed-in user. */
+const Viewer = builder.objectRef<{ userId: string }>('Viewer').implement({
+  description: 'The signed-in user (the subject of their token).',
+  fields: (t) => ({
+    userId: t.exposeID('userId', { description: "The user's id (the token's subject)." }),
+    rooms: t.prismaConnection({
+      type: 'Room',
+      cursor: 'id',
+      description: "The user's own rooms, by name.",
+      resolve: (query, viewer, _args, context) =>
+        context.services.db.room.findMany({ ...query, where: { ownerId: viewer.userId }, orderBy: { name: 'asc' } }),
+    }, RoomConnection),
+  }),
+});
+
 builder.queryFields((t) => ({
   room: t.prismaField({
     type: 'Room',
     nullable: true,
     description: 'A room by name; null when there is none.',
-    args: { name: t.arg.string({ required: true }) },
-    resolve: (query, _root, { name }, context) => context.services.db.room.findUnique({ ...query, where: { name } }),
+    args: { name: t.arg.string({ required: true, description: "The room's name (its URL slug)." }) },
+    resolve: async (query, _root, { name }, context) => {
+      const room = await context.services.db.room.findUnique({ ...query, where: { name } });
+      if (room) rememberRoomOwner(context, room);
+      return room;
+    },
   }),
-  rooms: t.prismaField({
-    type: ['Room'],
-    description: "The caller's own rooms.",
+  rooms: t.prismaConnection({
+    type: 'Room',
+    cursor: 'id',
+    description: "The caller's own rooms, by name (sign-in required; the same as viewer.rooms).",
     authScopes: { authenticated: true },
     resolve: (query, _root, _args, context) =>
-      context.services.db.room.findMany({
-        ...query,
-        where: { ownerId: context.viewer!.userId },
-        orderBy: { name: 'asc' },
-      }),
+      context.services.db.room.findMany({ ...query, where: { ownerId: context.viewer!.userId }, orderBy: { name: 'asc' } }),
+  }, RoomConnection),
+  viewer: t.field({
+    type: Viewer,
+    nullable: true,
+    description: 'The signed-in user and their rooms; null for anonymous callers.',
+    resolve: (_root, _args, context) => (context.viewer ? { userId: context.viewer.userId } : null),
   }),
 }));
 
 builder.mutationFields((t) => ({
   createRoom: t.prismaField({
     type: 'Room',
-    description: 'Creates a room owned by the caller.',
+    description: 'Creates a room owned by the caller (sign-in required).',
     authScopes: { authenticated: true },
-    args: { input: t.arg({ type: CreateRoomInput, required: true }) },
+    errors: { types: [InvalidInputError, ConflictError], dataField: { name: 'room', description: 'The new room.' } },
+    args: { input: t.arg({ type: CreateRoomInput, required: true, description: 'The room to create.' }) },
     resolve: async (query, _root, { input }, context) => {
       const name = validatedName(input.name);
       const ics = input.ics ? icsSettingsData(input.ics, null, context) : {};
@@ -221,9 +268,10 @@ builder.mutationFields((t) => ({
     type: 'Room',
     description: 'Changes a room (owner only). ICS settings go in input.ics.',
     authScopes: { authenticated: true },
+    errors: { types: [NotFoundError, InvalidInputError, ConflictError], dataField: { name: 'room', description: 'The room as changed.' } },
     args: {
-      name: t.arg.string({ required: true }),
-      input: t.arg({ type: UpdateRoomInput, required: true }),
+      name: t.arg.string({ required: true, description: "The room's current name." }),
+      input: t.arg({ type: UpdateRoomInput, required: true, description: 'What to change.' }),
     },
     resolve: async (query, _root, { name, input }, context) => {
       const room = await findOwnedRoom(context, name);
@@ -231,40 +279,63 @@ builder.mutationFields((t) => ({
       if (input.name != null) data.name = validatedName(input.name);
       if (input.platform != null) data.platform = validatedPlatform(input.platform, context);
       if (input.signedInUsersMayStartMeetings != null) data.signedInUsersMayStartMeetings = input.signedInUsersMayStartMeetings;
-      const { db } = context.services;
       try {
-        const feedReplaced = input.ics?.url !== undefined;
-        const updated = await db.$transaction(async (tx) => {
-          if (feedReplaced) await tx.icsFeedSnapshot.deleteMany({ where: { roomId: room.id } });
-          return tx.room.update({ ...query, where: { id: room.id }, data });
-        });
-        context.services.pubsub.publish('room:updated', room.id, { roomId: room.id });
-        return updated;
+        return await updateRoomRow(context, room, query, data, input.ics?.url != null);
       } catch (error) {
         if (isUniqueViolation(error)) throw nameTaken(input.name ?? name);
         throw error;
       }
     },
   }),
-  deleteRoom: t.id({
-    description: "Deletes a room with its calendar events and meetings (owner only); returns the room's id.",
+  clearIcsUrl: t.prismaField({
+    type: 'Room',
+    description: "Removes the room's calendar feed and disables sync (owner only). Stored events stay as they are.",
     authScopes: { authenticated: true },
-    args: { name: t.arg.string({ required: true }) },
+    errors: { types: [NotFoundError], dataField: { name: 'room', description: 'The room without a feed.' } },
+    args: { roomName: t.arg.string({ required: true, description: "The room's name." }) },
+    resolve: async (query, _root, { roomName }, context) => {
+      const room = await findOwnedRoom(context, roomName);
+      const data = { ...FRESH_FEED_STATE, icsUrlEncrypted: null, icsEnabled: false, icsNextSyncAt: null };
+      return updateRoomRow(context, room, query, data, true);
+    },
+  }),
+  deleteRoom: t.field({
+    type: 'ID',
+    description: 'Deletes a room with its calendar events and meetings (owner only).',
+    authScopes: { authenticated: true },
+    errors: { types: [NotFoundError], dataField: { name: 'deletedRoomId', description: "The deleted room's global id." } },
+    args: { name: t.arg.string({ required: true, description: "The room's name." }) },
     resolve: async (_root, { name }, context) => {
       const room = await findOwnedRoom(context, name);
       await context.services.db.room.delete({ where: { id: room.id } });
       context.services.pubsub.publish('room:updated', room.id, { roomId: room.id });
-      return room.id;
+      return encodeGlobalID('Room', room.id);
     },
   }),
 }));
+
+/** Writes a room change (dropping the stored feed body when the feed changed) and announces it. */
+async function updateRoomRow(
+  context: AppContext,
+  room: Room,
+  query: { include?: Prisma.RoomInclude; select?: Prisma.RoomSelect },
+  data: Prisma.RoomUpdateInput,
+  feedReplaced: boolean,
+): Promise<Room> {
+  const updated = await context.services.db.$transaction(async (tx) => {
+    if (feedReplaced) await tx.icsFeedSnapshot.deleteMany({ where: { roomId: room.id } });
+    return tx.room.update({ ...query, where: { id: room.id }, data });
+  });
+  context.services.pubsub.publish('room:updated', room.id, { roomId: room.id });
+  return updated;
+}
 
 builder.subscriptionField('roomUpdated', (t) =>
   t.prismaField({
     type: 'Room',
     nullable: true,
     description: 'The room after each change to it; null once it has been deleted.',
-    args: { name: t.arg.string({ required: true }) },
+    args: { name: t.arg.string({ required: true, description: "The room's name." }) },
     subscribe: async (_root, { name }, context) =>
       context.services.pubsub.subscribe('room:updated', (await findRoom(context, name)).id),
     resolve: (query, payload, _args, context) =>

@@ -98,17 +98,17 @@ async function updateEvents(tx: Prisma.TransactionClient, rows: Array<EventColum
   await tx.$executeRaw`
     UPDATE "CalendarEvent" AS e SET
       "title" = v.title, "description" = v.description,
-      "start" = v.start AT TIME ZONE 'UTC', "end" = v.finish AT TIME ZONE 'UTC', "isAllDay" = v.all_day,
+      "start" = v.start AT TIME ZONE 'UTC', "end" = v.finish AT TIME ZONE 'UTC', "isAllDay" = v.all_day, "timeZone" = v.time_zone,
       "location" = v.location, "status" = v.status, "attendees" = v.attendees, "organizer" = v.organizer,
       "sequence" = v.seq, "lastModified" = v.last_modified AT TIME ZONE 'UTC', "rawVevent" = v.raw,
       "contentHash" = v.hash, "isDeleted" = false, "lastSynced" = ${now}, "updatedAt" = ${now}
     FROM unnest(
       ${column((row) => row.id)}::uuid[], ${column((row) => row.title)}::text[], ${column((row) => row.description)}::text[],
       ${column((row) => iso(row.start))}::timestamptz[], ${column((row) => iso(row.end))}::timestamptz[],
-      ${column((row) => row.isAllDay)}::boolean[], ${column((row) => row.location)}::text[], ${column((row) => row.status)}::text[],
+      ${column((row) => row.isAllDay)}::boolean[], ${column((row) => row.timeZone)}::text[], ${column((row) => row.location)}::text[], ${column((row) => row.status)}::text[],
       ${column((row) => json(row.attendees))}::jsonb[], ${column((row) => json(row.organizer))}::jsonb[],
       ${column((row) => row.sequence)}::int[], ${column((row) => iso(row.lastModified))}::timestamptz[],
       ${column((row) => row.rawVevent)}::text[], ${column((row) => row.contentHash)}::text[]
-    ) AS v(id, title, description, start, finish, all_day, location, status, attendees, organizer, seq, last_modified, raw, hash)
+    ) AS v(id, title, description, start, finish, all_day, time_zone, location, status, attendees, organizer, seq, last_modified, raw, hash)
     WHERE e."id" = v.id`;
 }

@@ -38,7 +38,7 @@ describe.each(engines)('graphql-ws on %s', (engine) => {
     const viewerStream = wsSubscribe(viewer, RoomUpdated, { name: 'board' });
     await server.waitForSubscribers('room:updated', 2);
 
-    await server.request(UpdateRoom, { name: 'board', input: { ics: { fetchIntervalSeconds: 1800 } } }, { as: 'alice' });
+    await server.request(UpdateRoom, { name: 'board', input: { ics: { fetchInterval: 'EVERY_30_MINUTES' } } }, { as: 'alice' });
     const [ownerEvent] = await ownerStream.waitFor(1);
     const [viewerEvent] = await viewerStream.waitFor(1);
     expect(ownerEvent?.data?.roomUpdated).toEqual({

@@ -1,3 +1,4 @@
+import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 // A whole day of one room's calendar, walked through with an injected clock:
 // pre-creation, starts, joins and leaves reported by webhooks, the grace
 // period, no-shows, shared and deleted events — asserting what a client sees
@@ -8,6 +9,7 @@ import { CreateRoom } from '../api/operations.js';
 import { TestClock } from '../support/clock.js';
 import { engines } from '../support/databases.js';
 import { icsCalendar, startFeedServer, type FeedServer, type IcsEventSpec } from '../support/feed-server.js';
+import { resultAs } from '../support/results.js';
 import { startTestServer, tokenFor, wsSubscribe, type TestServer } from '../support/test-server.js';
 import { EnableCalendar, SyncRoomCalendar } from '../sync/operations.js';
 import { CreateMeeting, JoinMeeting, MeetingStarted, ParticipantCount, RoomMeetings, SetMeetingPermissions } from './operations.js';
@@ -49,7 +51,7 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
     return response.body.data!.room!;
   };
   const platformIdOf = async (title: string) =>
-    (await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: meetingIds.get(title)! } })).platformMeetingId!;
+    (await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: decodeGlobalID(meetingIds.get(title)!).id } })).platformMeetingId!;
   const participants = async (title: string, numClients: number, at: string) => {
     clock.set(day(at));
     const type = numClients > 0 ? 'room.client.joined' : 'room.client.left';
@@ -74,7 +76,7 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
     await server.request(CreateRoom, { input: { name: ROOM } }, { as: 'owner' });
     await server.request(EnableCalendar, { name: ROOM, url: feeds.url('/daily.ics') }, { as: 'owner' });
     const synced = await server.request(SyncRoomCalendar, { roomName: ROOM }, { as: 'owner' });
-    expect(synced.body.data?.syncRoomCalendar.status).toBe('SUCCESS');
+    expect(resultAs(synced.body.data?.syncRoomCalendar, 'SyncRoomCalendarSuccess').result.status).toBe('SUCCESS');
   });
   afterAll(async () => {
     await server?.close();
@@ -102,7 +104,7 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
     expect(standupMeeting.status).toBe('UPCOMING');
     meetingIds.set('Standup', standupMeeting.id);
     const early = await server.request(JoinMeeting, { roomName: ROOM, meetingId: standupMeeting.id });
-    expect(early.body.data?.joinMeeting).toMatchObject({ state: 'WAIT', roomUrl: null, startsAt: day('10:00:00').toISOString() });
+    expect(resultAs(early.body.data?.joinMeeting, 'JoinMeetingSuccess').join).toMatchObject({ state: 'WAIT', roomUrl: null, startsAt: day('10:00:00').toISOString() });
     await tickAt('09:59:30');
     expect(await server.app.services.db.meeting.count()).toBe(1); // idempotent
 
@@ -114,8 +116,9 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
     expect(ownerStarted?.data?.meetingStarted.hostRoomUrl).toMatch(/host=1/);
     expect(ownerStarted?.data?.meetingStarted.calendarDetails).toEqual({ organizer: { email: 'lead@example.com' } });
     const joined = await server.request(JoinMeeting, { roomName: ROOM, meetingId: standupMeeting.id });
-    expect(joined.body.data?.joinMeeting).toMatchObject({ state: 'JOIN', meeting: { status: 'ACTIVE' } });
-    expect(joined.body.data?.joinMeeting.roomUrl).toContain(`/video/${ROOM}/`);
+    const { join } = resultAs(joined.body.data?.joinMeeting, 'JoinMeetingSuccess');
+    expect(join).toMatchObject({ state: 'JOIN', meeting: { status: 'ACTIVE' } });
+    expect(join.roomUrl).toContain(`/video/${ROOM}/`);
 
     // Participants come and go; the count stream follows every change.
     const counts = wsSubscribe(guest, ParticipantCount, { meetingId: standupMeeting.id });
@@ -135,7 +138,9 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
       ['Planning', 0],
     ]);
     expect(view.activeMeetings[0]!.calendarDetails?.description).toBe('Blockers first');
-    expect((await roomView()).activeMeetings[0]!.calendarDetails).toBeNull();
+    // The owner sees the platform's meeting id that /webhooks/local expects; guests do not.
+    expect(view.activeMeetings[0]!.platformMeetingId).toBe(`local-${decodeGlobalID(meetingIds.get('Standup')!).id}`);
+    expect((await roomView()).activeMeetings[0]).toMatchObject({ calendarDetails: null, platformMeetingId: null });
 
     // Everyone leaves at 10:40; someone rejoins inside the grace period, then leaves at 10:52.
     await participants('Standup', 0, '10:40:00');
@@ -169,13 +174,13 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
     const retroMeeting = await server.app.services.db.meeting.findFirstOrThrow({ where: { startDate: day('16:00:00') } });
     feeds.serve('/daily.ics', { body: icsCalendar([standup, planning, review, reviewCopy]), etag: true });
     clock.set(day('15:59:30'));
-    expect((await server.request(SyncRoomCalendar, { roomName: ROOM }, { as: 'owner' })).body.data?.syncRoomCalendar.status).toBe('SUCCESS');
+    expect(resultAs((await server.request(SyncRoomCalendar, { roomName: ROOM }, { as: 'owner' })).body.data?.syncRoomCalendar, 'SyncRoomCalendarSuccess').result.status).toBe('SUCCESS');
     await tickAt('15:59:31');
     await tickAt('16:00:00');
     const retroAfter = await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: retroMeeting.id } });
     expect(retroAfter).toMatchObject({ isActive: false, closeReason: 'calendar_event_deleted', startedAnnouncedAt: null });
-    const ended = await server.request(JoinMeeting, { roomName: ROOM, meetingId: retroMeeting.id });
-    expect(ended.body.errors?.[0]?.extensions?.code).toBe('MEETING_ENDED');
+    const ended = await server.request(JoinMeeting, { roomName: ROOM, meetingId: encodeGlobalID('Meeting', retroMeeting.id) });
+    expect(resultAs(ended.body.data?.joinMeeting, 'MeetingEnded').closedAt).toBe(day('15:59:31').toISOString());
 
     // Exactly what the room page received, in order.
     expect(guestStarts.received.map((event) => event.data?.meetingStarted.title)).toEqual(['Standup', 'Planning', 'Review']);
@@ -251,10 +256,12 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
   });
 
   it('explains join errors', async () => {
-    const missing = await server.request(JoinMeeting, { roomName: ROOM, meetingId: '00000000-0000-4000-8000-000000000000' });
-    expect(missing.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    const garbage = await server.request(JoinMeeting, { roomName: ROOM, meetingId: 'not-an-id' });
-    expect(garbage.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const missing = await server.request(JoinMeeting, { roomName: ROOM, meetingId: encodeGlobalID('Meeting', '00000000-0000-4000-8000-000000000000') });
+    resultAs(missing.body.data?.joinMeeting, 'NotFound');
+    for (const garbage of ['not-an-id', '00000000-0000-4000-8000-000000000000', encodeGlobalID('Room', '00000000-0000-4000-8000-000000000000')]) {
+      const response = await server.request(JoinMeeting, { roomName: ROOM, meetingId: garbage });
+      resultAs(response.body.data?.joinMeeting, 'NotFound');
+    }
     await server.request(CreateRoom, { input: { name: 'other-room' } }, { as: 'owner' });
     const other = await server.request(CreateMeeting, { roomName: 'other-room' }, { as: 'owner' });
     const wrongRoom = await server.request(JoinMeeting, { roomName: ROOM, meetingId: other.body.data!.createMeeting.id });

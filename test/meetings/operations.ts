@@ -4,7 +4,18 @@ export const RoomMeetings = graphql(`
   query RoomMeetings($name: String!) {
     serverTime
     room(name: $name) {
-      activeMeetings { id title status startDate endDate participantCount isScheduled hostRoomUrl calendarDetails { description organizer { email } } }
+      activeMeetings {
+        id
+        title
+        status
+        startsAt
+        endsAt
+        participantCount
+        isScheduled
+        hostRoomUrl
+        platformMeetingId
+        calendarDetails { description organizer { email } }
+      }
       upcomingMeetings {
         title
         startsAt
@@ -20,24 +31,38 @@ export const RoomMeetings = graphql(`
 export const JoinMeeting = graphql(`
   mutation JoinMeeting($roomName: String!, $meetingId: ID!) {
     joinMeeting(roomName: $roomName, meetingId: $meetingId) {
-      state
-      roomUrl
-      startsAt
-      serverTime
-      meeting { id title status }
+      __typename
+      ... on JoinMeetingSuccess {
+        join {
+          state
+          roomUrl
+          startsAt
+          serverTime
+          meeting { id title status }
+        }
+      }
+      ... on UserError { message }
+      ... on MeetingEnded { closedAt }
     }
   }
 `);
 
 export const CreateMeeting = graphql(`
   mutation CreateMeeting($roomName: String!) {
-    createMeeting(roomName: $roomName) { id title status isScheduled startDate endDate durationSeconds hostRoomUrl }
+    createMeeting(roomName: $roomName) {
+      __typename
+      ... on CreateMeetingSuccess {
+        meeting { id title status isScheduled startsAt endsAt durationSeconds hostRoomUrl platformMeetingId }
+      }
+      ... on UserError { message }
+      ... on RateLimited { retryAfterSeconds }
+    }
   }
 `);
 
 export const MeetingStarted = graphql(`
   subscription MeetingStarted($roomName: String!) {
-    meetingStarted(roomName: $roomName) { id title startDate isScheduled hostRoomUrl calendarDetails { organizer { email } } }
+    meetingStarted(roomName: $roomName) { id title startsAt isScheduled hostRoomUrl calendarDetails { organizer { email } } }
   }
 `);
 

@@ -30,7 +30,7 @@ describe.runIf(redisUrl && engines.includes('postgres'))('subscription fan-out t
     await second.waitForSubscribers('room:updated', 1);
     await new Promise((resolve) => setTimeout(resolve, 200)); // then Redis's SUBSCRIBE round trip
 
-    await first.request(UpdateRoom, { name, input: { ics: { fetchIntervalSeconds: 600 } } }, { as: 'alice' });
+    await first.request(UpdateRoom, { name, input: { ics: { fetchInterval: 'EVERY_10_MINUTES' } } }, { as: 'alice' });
     const [event] = await stream.waitFor(1);
     expect(event?.data?.roomUpdated).toEqual({ name, platform: 'LOCAL', ics: { url: 'https://cal.example.com/…/team.ics', fetchIntervalSeconds: 600 } });
     stream.unsubscribe();

@@ -65,7 +65,7 @@ describe('operations', () => {
       env: { PATH: process.env.PATH ?? '', DATA_DIR: server.app.services.config.dataDir, JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256' },
     });
     const created = await server.request(CreateRoom, { input: { name: 'dev-room' } }, { authorization: `Bearer ${stdout.trim()}` });
-    expect(created.body.data?.createRoom).toMatchObject({ name: 'dev-room', isOwner: true });
+    expect(created.body.data?.createRoom).toMatchObject({ __typename: 'CreateRoomSuccess', room: { name: 'dev-room', isOwner: true } });
   });
 
   it('masks internal errors for clients and reports not-ready when the database is gone', async () => {

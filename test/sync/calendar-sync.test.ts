@@ -6,6 +6,7 @@ import { CreateRoom } from '../api/operations.js';
 import { TestClock } from '../support/clock.js';
 import { engines } from '../support/databases.js';
 import { icsCalendar, startFeedServer, type FeedServer, type IcsEventSpec } from '../support/feed-server.js';
+import { resultAs } from '../support/results.js';
 import { startTestServer, tokenFor, wsSubscribe, type TestServer } from '../support/test-server.js';
 import { EnableCalendar, RoomCalendar, SyncRoomCalendar, SyncStatus, TestIcsUrl } from './operations.js';
 
@@ -80,7 +81,8 @@ describe.each(engines)('calendar sync on %s', (engine) => {
   const calendar = async (as?: string, includeDeleted = false) => {
     const response = await server.request(RoomCalendar, { name: room, includeDeleted }, as ? { as } : {});
     expect(response.body.errors).toBeUndefined();
-    return response.body.data!.room!;
+    const { calendarEvents, ...view } = response.body.data!.room!;
+    return { ...view, calendarEvents: calendarEvents.edges.map((edge) => edge.node) };
   };
   const syncDue = () => server.app.services.calendarSync.runDueSyncs();
   const syncNow = async () => {
@@ -91,7 +93,7 @@ describe.each(engines)('calendar sync on %s', (engine) => {
   it('stores the events that point at the room, with owner-only details hidden from others', async () => {
     await roomWithFeed([standup, review, elsewhere, cancelled, tomorrowPlus]);
     const result = await server.request(SyncRoomCalendar, { roomName: room }, { as: 'owner' });
-    expect(result.body.data?.syncRoomCalendar).toEqual({ status: 'SUCCESS', error: null });
+    expect(resultAs(result.body.data?.syncRoomCalendar, 'SyncRoomCalendarSuccess').result).toEqual({ status: 'SUCCESS', error: null });
 
     const owner = await calendar('owner');
     expect(owner.ics).toMatchObject({
@@ -104,7 +106,10 @@ describe.each(engines)('calendar sync on %s', (engine) => {
     });
     expect(owner.calendarEvents.map((event) => event.title)).toEqual(['Daily standup', 'Design review']);
     expect(owner.calendarEvents[0]).toMatchObject({
-      start: at(2 * HOUR).toISOString(),
+      startsAt: at(2 * HOUR).toISOString(),
+      timeZone: 'UTC',
+      isAllDay: false,
+      startDate: null,
       durationSeconds: 900,
       isRecurring: false,
       location: ROOM_URL,
@@ -113,7 +118,7 @@ describe.each(engines)('calendar sync on %s', (engine) => {
     });
     expect(owner.calendarEvents[0]!.attendees).toEqual(
       expect.arrayContaining([
-        { email: 'ana@example.com', name: 'Ana Lopez', partstat: 'ACCEPTED', role: 'REQ-PARTICIPANT', isOrganizer: false },
+        { email: 'ana@example.com', name: 'Ana Lopez', partstat: 'ACCEPTED', role: 'REQ_PARTICIPANT', isOrganizer: false },
         expect.objectContaining({ email: 'bo@example.com', partstat: 'DECLINED' }),
         expect.objectContaining({ email: 'cy@example.com', partstat: 'DECLINED' }),
       ]),
@@ -122,24 +127,24 @@ describe.each(engines)('calendar sync on %s', (engine) => {
     for (const viewer of ['someone-else', undefined]) {
       const view = await calendar(viewer);
       expect(view.ics).toBeNull();
-      expect(view.calendarEvents[0]).toMatchObject({ title: 'Daily standup', durationSeconds: 900, description: null, attendees: null, organizer: null });
+      expect(view.calendarEvents[0]).toMatchObject({ title: 'Daily standup', durationSeconds: 900, location: null, description: null, attendees: null, organizer: null });
     }
   });
 
   it('rate-limits manual syncs per room and lets only the owner sync', async () => {
     const again = await server.request(SyncRoomCalendar, { roomName: room }, { as: 'owner' });
-    expect(again.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
+    expect(resultAs(again.body.data?.syncRoomCalendar, 'RateLimited').retryAfterSeconds).toBeGreaterThan(0);
     const stranger = await server.request(SyncRoomCalendar, { roomName: room }, { as: 'someone-else' });
     expect(stranger.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const anonymous = await server.request(SyncRoomCalendar, { roomName: room });
     expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    expect((await syncNow()).body.data?.syncRoomCalendar.status).toBe('UNCHANGED');
+    expect(resultAs((await syncNow()).body.data?.syncRoomCalendar, 'SyncRoomCalendarSuccess').result.status).toBe('UNCHANGED');
   });
 
   it('sends the stored ETag, and a 304 writes no event rows', async () => {
     const before = await server.app.services.db.calendarEvent.findMany({ where: { room: { name: room } }, select: { updatedAt: true } });
     const result = await syncNow();
-    expect(result.body.data?.syncRoomCalendar.status).toBe('UNCHANGED');
+    expect(resultAs(result.body.data?.syncRoomCalendar, 'SyncRoomCalendarSuccess').result.status).toBe('UNCHANGED');
     const last = feeds.requests(feedPath).at(-1)!;
     expect(last['if-none-match']).toMatch(/^"[0-9a-f]+"$/);
     const after = await server.app.services.db.calendarEvent.findMany({ where: { room: { name: room } }, select: { updatedAt: true } });
@@ -153,15 +158,15 @@ describe.each(engines)('calendar sync on %s', (engine) => {
     await syncNow();
     const first = await calendar('owner');
     // A series that began ten years ago still yields today's instance (window: now − 1 h … now + 24 h).
-    expect(first.calendarEvents.map((event) => event.start)).toEqual(['2026-12-01T10:00:00.000Z']);
+    expect(first.calendarEvents.map((event) => event.startsAt)).toEqual(['2026-12-01T10:00:00.000Z']);
     expect(first.calendarEvents[0]!.isRecurring).toBe(true);
 
     clock.advance(24 * HOUR);
     const result = await syncNow();
-    expect(result.body.data?.syncRoomCalendar.status).toBe('UNCHANGED'); // 304
+    expect(resultAs(result.body.data?.syncRoomCalendar, 'SyncRoomCalendarSuccess').result.status).toBe('UNCHANGED'); // 304
     const moved = await calendar('owner');
     expect(moved.ics?.eventsCreated).toBe(1);
-    expect(moved.calendarEvents.map((event) => event.start)).toEqual(['2026-12-02T10:00:00.000Z']);
+    expect(moved.calendarEvents.map((event) => event.startsAt)).toEqual(['2026-12-02T10:00:00.000Z']);
   });
 
   it('ignores a body whose only change is DTSTAMP (no ETag from the server)', async () => {
@@ -169,7 +174,7 @@ describe.each(engines)('calendar sync on %s', (engine) => {
     await syncNow();
     serveEvents([{ ...standup, dtstamp: at(HOUR) }], false);
     const result = await syncNow();
-    expect(result.body.data?.syncRoomCalendar.status).toBe('SUCCESS'); // a new body…
+    expect(resultAs(result.body.data?.syncRoomCalendar, 'SyncRoomCalendarSuccess').result.status).toBe('SUCCESS'); // a new body…
     expect((await calendar('owner')).ics).toMatchObject({ eventsUpdated: 0, eventsCreated: 0 }); // …but nothing to write
   });
 
@@ -209,8 +214,8 @@ describe.each(engines)('calendar sync on %s', (engine) => {
 
     feeds.serve(feedPath, response);
     const failed = await syncNow();
-    expect(failed.body.data?.syncRoomCalendar.status).toBe('ERROR');
-    expect(failed.body.data?.syncRoomCalendar.error).toMatch(message);
+    expect(resultAs(failed.body.data?.syncRoomCalendar, 'SyncRoomCalendarSuccess').result.status).toBe('ERROR');
+    expect(resultAs(failed.body.data?.syncRoomCalendar, 'SyncRoomCalendarSuccess').result.error).toMatch(message);
     const after = await calendar('owner');
     expect(after.calendarEvents).toEqual(stored.calendarEvents);
     expect(after.ics?.lastStatus).toBe('ERROR');
@@ -219,7 +224,7 @@ describe.each(engines)('calendar sync on %s', (engine) => {
     expect(Date.parse(after.ics!.nextSyncAt!) - clock.now().getTime()).toBe(600_000);
 
     serveEvents([standup, review], true);
-    expect((await syncNow()).body.data?.syncRoomCalendar.status).toMatch(/SUCCESS|UNCHANGED/);
+    expect(resultAs((await syncNow()).body.data?.syncRoomCalendar, 'SyncRoomCalendarSuccess').result.status).toMatch(/SUCCESS|UNCHANGED/);
     expect((await calendar('owner')).ics?.lastError).toBeNull();
   });
 
@@ -257,11 +262,17 @@ describe.each(engines)('calendar sync on %s', (engine) => {
     feeds.serve('/probe.ics', { body: icsCalendar([standup, review, elsewhere]) });
     const eventsBefore = await server.app.services.db.calendarEvent.count();
     const probe = await server.request(TestIcsUrl, { url: feeds.url('/probe.ics'), roomName: 'team-sync' }, { as: 'owner' });
-    expect(probe.body.data?.testIcsUrl).toEqual({ ok: true, error: null, errorCode: null, eventsInFeed: 3, eventsInWindow: 3, eventsMatched: 2 });
+    expect(resultAs(probe.body.data?.testIcsUrl, 'TestIcsUrlSuccess').report).toEqual({ eventsInFeed: 3, eventsInWindow: 3, eventsMatched: 2 });
+    // Every feed failure is a FeedError result, a bad URL included.
     const missing = await server.request(TestIcsUrl, { url: feeds.url('/missing.ics') }, { as: 'owner' });
-    expect(missing.body.data?.testIcsUrl).toMatchObject({ ok: false, errorCode: 'HTTP_STATUS' });
+    expect(resultAs(missing.body.data?.testIcsUrl, 'FeedError')).toMatchObject({ code: 'HTTP_STATUS', httpStatus: 404 });
     const invalid = await server.request(TestIcsUrl, { url: 'ftp://example.com/x.ics' }, { as: 'owner' });
-    expect(invalid.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(resultAs(invalid.body.data?.testIcsUrl, 'FeedError')).toMatchObject({ code: 'INVALID_URL', httpStatus: null });
+    feeds.serve('/page.html', { body: '<html>login</html>', contentType: 'text/html' });
+    const page = await server.request(TestIcsUrl, { url: feeds.url('/page.html') }, { as: 'owner' });
+    expect(resultAs(page.body.data?.testIcsUrl, 'FeedError').code).toBe('NOT_A_CALENDAR');
+    const unknownRoom = await server.request(TestIcsUrl, { url: feeds.url('/probe.ics'), roomName: 'no-such-room' }, { as: 'owner' });
+    expect(resultAs(unknownRoom.body.data?.testIcsUrl, 'NotFound').message).toContain('no-such-room');
     expect(await server.app.services.db.calendarEvent.count()).toBe(eventsBefore);
   });
 });
@@ -278,7 +289,7 @@ describe('sync safety', () => {
     try {
       feeds.serve('/internal.ics', { body: icsCalendar([standup]) });
       const probe = await server.request(TestIcsUrl, { url: feeds.url('/internal.ics') }, { as: 'owner' });
-      expect(probe.body.data?.testIcsUrl).toMatchObject({ ok: false, errorCode: 'BLOCKED_ADDRESS' });
+      expect(resultAs(probe.body.data?.testIcsUrl, 'FeedError').code).toBe('BLOCKED_ADDRESS');
       expect(feeds.requests('/internal.ics')).toHaveLength(0);
     } finally {
       await server.close();

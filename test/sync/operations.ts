@@ -2,30 +2,47 @@ import { graphql } from '../generated/index.js';
 
 export const EnableCalendar = graphql(`
   mutation EnableCalendar($name: String!, $url: String!) {
-    updateRoom(name: $name, input: { ics: { url: $url, enabled: true } }) { name }
+    updateRoom(name: $name, input: { ics: { url: $url, enabled: true } }) {
+      __typename
+      ... on UpdateRoomSuccess { room { name } }
+    }
   }
 `);
 
 export const SyncRoomCalendar = graphql(`
   mutation SyncRoomCalendar($roomName: String!) {
-    syncRoomCalendar(roomName: $roomName) { status error }
+    syncRoomCalendar(roomName: $roomName) {
+      __typename
+      ... on SyncRoomCalendarSuccess { result { status error } }
+      ... on UserError { message }
+      ... on RateLimited { retryAfterSeconds }
+    }
   }
 `);
 
 export const RoomCalendar = graphql(`
   query RoomCalendar($name: String!, $includeDeleted: Boolean) {
     room(name: $name) {
-      calendarEvents(includeDeleted: $includeDeleted) {
-        title
-        start
-        end
-        durationSeconds
-        isRecurring
-        isDeleted
-        location
-        description
-        organizer { email name isOrganizer }
-        attendees { email name partstat role isOrganizer }
+      calendarEvents(includeDeleted: $includeDeleted, first: 100) {
+        edges {
+          node {
+            title
+            startsAt
+            endsAt
+            timeZone
+            isAllDay
+            startDate
+            endDate
+            durationSeconds
+            isRecurring
+            isDeleted
+            status
+            location
+            description
+            organizer { email name isOrganizer }
+            attendees { email name partstat role isOrganizer }
+          }
+        }
       }
       ics {
         lastStatus
@@ -46,7 +63,12 @@ export const RoomCalendar = graphql(`
 
 export const TestIcsUrl = graphql(`
   mutation TestIcsUrl($url: String!, $roomName: String) {
-    testIcsUrl(url: $url, roomName: $roomName) { ok error errorCode eventsInFeed eventsInWindow eventsMatched }
+    testIcsUrl(url: $url, roomName: $roomName) {
+      __typename
+      ... on TestIcsUrlSuccess { report { eventsInFeed eventsInWindow eventsMatched } }
+      ... on FeedError { code message httpStatus }
+      ... on NotFound { message }
+    }
   }
 `);
 

@@ -9,6 +9,7 @@ import { TestClock } from '../support/clock.js';
 import { engines } from '../support/databases.js';
 import { icsCalendar, startFeedServer, type FeedServer } from '../support/feed-server.js';
 import { openDatabase } from '../../src/db/client.js';
+import { resultAs } from '../support/results.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { EnableCalendar, RoomCalendar, SyncRoomCalendar } from './operations.js';
 
@@ -68,12 +69,12 @@ describe.each(engines)('hostile feeds on %s', (engine) => {
         clock.set(T0);
         feeds.serve('/fuzz.ics', { body: base });
         const good = await server.request(SyncRoomCalendar, { roomName: 'fuzz' }, { as: 'owner' });
-        expect(good.body.data?.syncRoomCalendar.status).toMatch(/SUCCESS|UNCHANGED/);
+        expect(resultAs(good.body.data?.syncRoomCalendar, 'SyncRoomCalendarSuccess').result.status).toMatch(/SUCCESS|UNCHANGED/);
         const before = await server.request(RoomCalendar, { name: 'fuzz', includeDeleted: true }, { as: 'owner' });
 
         feeds.serve('/fuzz.ics', { body });
         const result = await server.request(SyncRoomCalendar, { roomName: 'fuzz' }, { as: 'owner' });
-        const status = result.body.data?.syncRoomCalendar.status;
+        const status = resultAs(result.body.data?.syncRoomCalendar, 'SyncRoomCalendarSuccess').result.status;
         expect(['SUCCESS', 'UNCHANGED', 'ERROR']).toContain(status);
         const after = await server.request(RoomCalendar, { name: 'fuzz', includeDeleted: true }, { as: 'owner' });
         expect(after.body.data?.room?.ics?.lastStatus).toBe(status);
