@@ -65,7 +65,7 @@ const MAX_LOOKBACK_MS = 366 * 86_400_000;
 
 class ExpansionBudgetExceeded extends IcsParseError {
   constructor() {
-    super('PARSE_ERROR', 'The calendar\'s recurrence rules are too complex to expand');
+    super('TOO_COMPLEX', 'The calendar\'s recurrence rules are too complex to expand');
   }
 }
 const JUMPABLE_PERIOD_MS: Record<string, number> = {

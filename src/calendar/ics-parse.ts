@@ -7,14 +7,16 @@
 // and builds the UID index in one linear pass.
 import { createHash } from 'node:crypto';
 import ICAL from 'ical.js';
+import { FeedError } from './feed-errors.js';
 
-export class IcsParseError extends Error {
+/** The feed's text cannot be read as a calendar, or its recurrences cannot be expanded within the budget. */
+export class IcsParseError extends FeedError {
+  override name = 'IcsParseError';
   constructor(
-    readonly code: 'NOT_A_CALENDAR' | 'PARSE_ERROR',
+    override readonly code: 'NOT_A_CALENDAR' | 'PARSE_ERROR' | 'TOO_COMPLEX',
     message: string,
   ) {
-    super(message);
-    this.name = 'IcsParseError';
+    super(code, message);
   }
 }
 

@@ -1,8 +1,8 @@
 // Calendar events of a room, the owner's manual sync, feed testing and the
 // syncStatus stream. Titles and times are public to room viewers; description,
 // attendees and organizer are the owner's only (null for everyone else).
-import { FeedFetchError } from '../calendar/feed-fetcher.js';
-import { IcsParseError, parseCalendar } from '../calendar/ics-expand.js';
+import { FeedError } from '../calendar/feed-errors.js';
+import { parseCalendar } from '../calendar/ics-expand.js';
 import { createRoomMatcher } from '../calendar/room-match.js';
 import { normalizeIcsUrl } from '../rooms/ics-url.js';
 import { describeSyncError, expandForRoom, windowAt, type SyncReport } from '../sync/room-sync.js';
@@ -163,7 +163,7 @@ builder.mutationFields((t) => ({
           eventsMatched: roomName != null ? matched.length : null,
         };
       } catch (error) {
-        const errorCode = error instanceof FeedFetchError || error instanceof IcsParseError ? error.code : 'INTERNAL';
+        const errorCode = error instanceof FeedError ? error.code : 'INTERNAL';
         if (errorCode === 'INTERNAL') context.services.logger.error({ err: error }, 'testIcsUrl failed unexpectedly');
         return { ok: false, error: describeSyncError(error), errorCode, eventsInFeed: null, eventsInWindow: null, eventsMatched: null };
       }

@@ -5,8 +5,9 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
-import { expandCalendar, IcsParseError, parseCalendar, type CalendarInstance, type ParsedCalendar } from '../calendar/ics-expand.js';
-import { FeedFetchError, type FeedFetcher } from '../calendar/feed-fetcher.js';
+import { expandCalendar, parseCalendar, type CalendarInstance, type ParsedCalendar } from '../calendar/ics-expand.js';
+import { FeedError, feedFailureOf } from '../calendar/feed-errors.js';
+import type { FeedFetcher } from '../calendar/feed-fetcher.js';
 import { createRoomMatcher, eventRefersToRoom } from '../calendar/room-match.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -61,8 +62,7 @@ export function expandForRoom(
 
 /** A message the room owner can act on; internal failures stay in the log. */
 export function describeSyncError(error: unknown): string {
-  if (error instanceof FeedFetchError || error instanceof IcsParseError) return error.message;
-  return 'Internal error while syncing the calendar (logged on the server)';
+  return feedFailureOf(error).message;
 }
 
 export function createRoomSyncer(deps: RoomSyncDeps) {
@@ -98,7 +98,7 @@ export function createRoomSyncer(deps: RoomSyncDeps) {
 
   async function recordFailure(room: Room, startedAt: Date, error: unknown): Promise<SyncReport> {
     const message = describeSyncError(error);
-    if (!(error instanceof FeedFetchError || error instanceof IcsParseError)) {
+    if (!(error instanceof FeedError)) {
       logger.error({ err: error, roomId: room.id }, 'calendar sync failed unexpectedly');
     }
     const failures = room.icsFailureCount + 1;
