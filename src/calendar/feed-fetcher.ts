@@ -127,7 +127,7 @@ export function createFeedFetcher(options: FeedFetcherOptions): FeedFetcher {
           target = checkTarget(location, target);
           continue;
         }
-        if (response.statusCode === 304) {
+        if (response.statusCode === 304 && (conditional.etag || conditional.lastModified)) {
           await discard(response);
           return { kind: 'not-modified' };
         }

@@ -7,6 +7,7 @@
 // and builds the UID index in one linear pass.
 import { createHash } from 'node:crypto';
 import ICAL from 'ical.js';
+import type { ParsedCalendar } from './calendar-types.js';
 import { FeedError } from './feed-errors.js';
 
 /** The feed's text cannot be read as a calendar, or its recurrences cannot be expanded within the budget. */
@@ -18,11 +19,6 @@ export class IcsParseError extends FeedError {
   ) {
     super(code, message);
   }
-}
-
-export interface ParsedCalendar {
-  readonly eventCount: number;
-  readonly calendarTimeZone: string | null;
 }
 
 export interface VeventRecord {

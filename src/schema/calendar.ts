@@ -1,8 +1,9 @@
 // Calendar events of a room, the owner's manual sync, feed testing and the
 // syncStatus stream. Titles and times are public to room viewers; description,
 // attendees and organizer are the owner's only (null for everyone else).
+import type { Attendee as AttendeeShape } from '../calendar/calendar-types.js';
 import { FeedError } from '../calendar/feed-errors.js';
-import { parseCalendar } from '../calendar/ics-expand.js';
+import { parseCalendar } from '../calendar/ics-parse.js';
 import { createRoomMatcher } from '../calendar/room-match.js';
 import { normalizeIcsUrl } from '../rooms/ics-url.js';
 import { describeSyncError, expandForRoom, windowAt, type SyncReport } from '../sync/room-sync.js';
@@ -12,13 +13,7 @@ import { appError, badUserInput } from './errors.js';
 import { roomOwnerOnly } from './owner-only.js';
 import { findOwnedRoom, findRoom, SyncOutcome } from './room.js';
 
-export interface AttendeeShape {
-  email: string | null;
-  name: string | null;
-  partstat: string | null;
-  role: string | null;
-  isOrganizer: boolean;
-}
+export type { AttendeeShape };
 
 export const Attendee = builder.objectRef<AttendeeShape>('Attendee').implement({
   fields: (t) => ({

@@ -1,7 +1,7 @@
 // Parsed calendars by room and body hash. An unchanged feed (304 or same
 // hash) is re-expanded every sync because the window moves; keeping the
 // parse result makes that cheap. Bounded, least recently used out first.
-import type { ParsedCalendar } from '../calendar/ics-expand.js';
+import type { ParsedCalendar } from '../calendar/calendar-types.js';
 
 export class ParsedFeedCache {
   private readonly entries = new Map<string, { hash: string; calendar: ParsedCalendar }>();

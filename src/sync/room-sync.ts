@@ -5,7 +5,9 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
-import { expandCalendar, parseCalendar, type CalendarInstance, type ParsedCalendar } from '../calendar/ics-expand.js';
+import type { CalendarInstance, ParsedCalendar } from '../calendar/calendar-types.js';
+import { expandCalendar } from '../calendar/ics-expand.js';
+import { parseCalendar } from '../calendar/ics-parse.js';
 import { FeedError, feedFailureOf } from '../calendar/feed-errors.js';
 import type { FeedFetcher } from '../calendar/feed-fetcher.js';
 import { createRoomMatcher, eventRefersToRoom } from '../calendar/room-match.js';
