@@ -2,11 +2,10 @@
 // syncStatus stream. Titles and times are public to room viewers; description,
 // attendees and organizer are the owner's only (null for everyone else).
 import type { Attendee as AttendeeShape } from '../calendar/calendar-types.js';
-import { FeedError } from '../calendar/feed-errors.js';
-import { parseCalendar } from '../calendar/ics-parse.js';
-import { createRoomMatcher } from '../calendar/room-match.js';
 import { normalizeIcsUrl } from '../rooms/ics-url.js';
-import { describeSyncError, expandForRoom, windowAt, type SyncReport } from '../sync/room-sync.js';
+import type { FeedTestResult } from '../sync/feed-test.js';
+import { requestManualSync } from '../sync/manual-sync.js';
+import { windowAt, type SyncReport } from '../sync/room-sync.js';
 import { builder } from './builder.js';
 import type { AppContext } from './context.js';
 import { appError, badUserInput } from './errors.js';
@@ -82,16 +81,7 @@ const SyncResult = builder.objectRef<SyncReport>('SyncResult').implement({
 
 const SyncPhase = builder.enumType('SyncPhase', { values: ['STARTED', 'FINISHED'] as const });
 
-interface IcsTestShape {
-  ok: boolean;
-  error: string | null;
-  errorCode: string | null;
-  eventsInFeed: number | null;
-  eventsInWindow: number | null;
-  eventsMatched: number | null;
-}
-
-const IcsTestResult = builder.objectRef<IcsTestShape>('IcsTestResult').implement({
+const IcsTestResult = builder.objectRef<FeedTestResult>('IcsTestResult').implement({
   description: 'What a feed URL yields, without storing anything.',
   fields: (t) => ({
     ok: t.exposeBoolean('ok'),
@@ -110,25 +100,13 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { roomName: t.arg.string({ required: true }) },
     resolve: async (_root, { roomName }, context) => {
-      const room = await findOwnedRoom(context, roomName);
-      if (!room.icsEnabled || !room.icsUrlEncrypted) throw badUserInput('Calendar sync is not enabled for this room', 'roomName');
-      const { db, clock, config, calendarSync } = context.services;
-      const now = clock.now();
-      const minInterval = config.sync.manualSyncMinIntervalMs;
-      // Atomic check-and-set, so concurrent requests cannot both pass.
-      const { count } = await db.room.updateMany({
-        where: { id: room.id, OR: [{ icsManualSyncAt: null }, { icsManualSyncAt: { lte: new Date(now.getTime() - minInterval) } }] },
-        data: { icsManualSyncAt: now },
-      });
-      if (count === 0) {
-        const latest = await db.room.findUniqueOrThrow({ where: { id: room.id }, select: { icsManualSyncAt: true } });
-        const retryAfterSeconds = Math.max(1, Math.ceil(((latest.icsManualSyncAt?.getTime() ?? 0) + minInterval - now.getTime()) / 1000));
-        throw appError('RATE_LIMITED', `This room's calendar was synced moments ago; try again in ${retryAfterSeconds} s`, {
-          retryAfterSeconds,
-        });
+      const outcome = await requestManualSync(context.services, await findOwnedRoom(context, roomName));
+      if (outcome.kind === 'not-enabled') throw badUserInput('Calendar sync is not enabled for this room', 'roomName');
+      if (outcome.kind === 'rate-limited') {
+        const { retryAfterSeconds } = outcome;
+        throw appError('RATE_LIMITED', `This room's calendar was synced moments ago; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
       }
-      const report = await calendarSync.syncNow(room.id);
-      return report ?? { roomId: room.id, status: 'SKIPPED' as const, error: 'A sync of this room is already running', durationMs: 0 };
+      return outcome.report;
     },
   }),
   testIcsUrl: t.field({
@@ -137,31 +115,10 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { url: t.arg.string({ required: true }), roomName: t.arg.string() },
     resolve: async (_root, { url, roomName }, context) => {
-      const { config, clock, feedFetcher } = context.services;
-      const checked = normalizeIcsUrl(url, { allowHttp: config.ics.allowHttp });
+      const checked = normalizeIcsUrl(url, { allowHttp: context.services.config.ics.allowHttp });
       if (!checked.ok) throw badUserInput(checked.problem, 'url');
       if (roomName != null) await findRoom(context, roomName);
-      try {
-        const fetched = await feedFetcher.fetch(checked.url);
-        if (fetched.kind !== 'fetched') throw new Error('unexpected 304 without validators');
-        const calendar = parseCalendar(fetched.body);
-        const { inWindow, matched } = expandForRoom(calendar, windowAt(clock.now(), config.sync), {
-          defaultTimeZone: config.ics.defaultTimeZone,
-          matcher: roomName != null ? createRoomMatcher(config.publicUrl, roomName) : undefined,
-        });
-        return {
-          ok: true,
-          error: null,
-          errorCode: null,
-          eventsInFeed: calendar.eventCount,
-          eventsInWindow: inWindow.length,
-          eventsMatched: roomName != null ? matched.length : null,
-        };
-      } catch (error) {
-        const errorCode = error instanceof FeedError ? error.code : 'INTERNAL';
-        if (errorCode === 'INTERNAL') context.services.logger.error({ err: error }, 'testIcsUrl failed unexpectedly');
-        return { ok: false, error: describeSyncError(error), errorCode, eventsInFeed: null, eventsInWindow: null, eventsMatched: null };
-      }
+      return context.services.feedTester({ url: checked.url, roomName: roomName ?? null, callerId: context.viewer!.userId });
     },
   }),
 }));

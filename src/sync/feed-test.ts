@@ -1,0 +1,103 @@
+// Testing a feed URL for a user (the testIcsUrl mutation): fetch, parse,
+// expand the sync window and count what the feed yields, and what points at
+// a room; nothing is stored. Bounded: the same URL tested again while a test
+// of it runs shares that test (20 aliases of one mutation make one fetch),
+// each caller runs a few tests at a time, and parsing and expansion take a
+// worker thread like any sync.
+import { createHash } from 'node:crypto';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { feedFailureOf, FeedError, type FeedErrorCode } from '../calendar/feed-errors.js';
+import type { FeedFetcher } from '../calendar/feed-fetcher.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { FeedAnalyzer } from './feed-workers.js';
+import { windowAt } from './room-sync.js';
+
+export interface FeedTestResult {
+  ok: boolean;
+  error: string | null;
+  errorCode: FeedErrorCode | null;
+  eventsInFeed: number | null;
+  eventsInWindow: number | null;
+  /** Only when a room name is given. */
+  eventsMatched: number | null;
+}
+
+export interface FeedTestRequest {
+  /** A URL already checked by normalizeIcsUrl. */
+  url: string;
+  roomName: string | null;
+  /** Who asks: their tests run at most TESTS_PER_CALLER at a time. */
+  callerId: string;
+}
+
+/** Feed tests of one caller that run at once; more wait their turn. */
+const TESTS_PER_CALLER = 2;
+
+export type FeedTester = (request: FeedTestRequest) => Promise<FeedTestResult>;
+
+export function createFeedTester(deps: {
+  fetcher: FeedFetcher;
+  analyzer: FeedAnalyzer;
+  clock: Clock;
+  logger: Logger;
+  config: Pick<Config, 'publicUrl' | 'ics' | 'sync'>;
+}): FeedTester {
+  const { fetcher, analyzer, clock, logger, config } = deps;
+  const running = new Map<string, Promise<FeedTestResult>>();
+  const callers = new Map<string, LimitFunction>();
+
+  async function run(url: string, roomName: string | null): Promise<FeedTestResult> {
+    try {
+      const fetched = await fetcher.fetch(url);
+      // Without validators sent, the fetcher never answers not-modified.
+      if (fetched.kind !== 'fetched') throw new Error('not-modified without validators');
+      const analysis = await analyzer.analyze({
+        roomId: null,
+        hash: createHash('sha256').update(fetched.body).digest('hex'),
+        text: fetched.body,
+        window: windowAt(clock.now(), config.sync),
+        defaultTimeZone: config.ics.defaultTimeZone,
+        room: roomName === null ? null : { publicUrl: config.publicUrl, name: roomName },
+        maxMatched: 0,
+      });
+      if (analysis.kind === 'failed') throw new FeedError(analysis.code, analysis.message);
+      if (analysis.kind === 'need-text') throw new Error('The feed worker asked for a text it was given');
+      return {
+        ok: true,
+        error: null,
+        errorCode: null,
+        eventsInFeed: analysis.eventsInFeed,
+        eventsInWindow: analysis.eventsInWindow,
+        eventsMatched: roomName === null ? null : analysis.eventsMatched,
+      };
+    } catch (error) {
+      const failure = feedFailureOf(error);
+      if (failure.code === 'INTERNAL') logger.error({ err: error }, 'testIcsUrl failed unexpectedly');
+      return { ok: false, error: failure.message, errorCode: failure.code, eventsInFeed: null, eventsInWindow: null, eventsMatched: null };
+    }
+  }
+
+  function limiterOf(callerId: string): LimitFunction {
+    let limit = callers.get(callerId);
+    if (!limit) {
+      limit = pLimit(TESTS_PER_CALLER);
+      callers.set(callerId, limit);
+    }
+    return limit;
+  }
+
+  return (request) => {
+    const key = JSON.stringify([request.url, request.roomName]);
+    const shared = running.get(key);
+    if (shared) return shared;
+    const limit = limiterOf(request.callerId);
+    const test = limit(() => run(request.url, request.roomName)).finally(() => {
+      running.delete(key);
+      if (limit.activeCount === 0 && limit.pendingCount === 0) callers.delete(request.callerId);
+    });
+    running.set(key, test);
+    return test;
+  };
+}
