@@ -1,10 +1,12 @@
 // Testing a feed URL for a user (the testIcsUrl mutation): fetch, parse,
 // expand the sync window and count what the feed yields, and what points at
-// a room; nothing is stored. Bounded: the same URL tested again while a test
-// of it runs shares that test (20 aliases of one mutation make one fetch),
-// each caller runs a few tests at a time, and parsing and expansion take a
-// worker thread like any sync.
+// a room; nothing is stored. Bounded: the same URL and room tested again while
+// a test of it runs, or within RESULT_TTL_MS after, gets that test's result
+// (GraphQL runs a mutation's fields one after the other, so 200 aliases of
+// testIcsUrl in one request make one fetch, not 200); each caller runs a few
+// tests at a time; parsing and expansion take a worker thread like any sync.
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { feedFailureOf, FeedError, type FeedErrorCode } from '../calendar/feed-errors.js';
 import type { FeedFetcher } from '../calendar/feed-fetcher.js';
@@ -34,6 +36,10 @@ export interface FeedTestRequest {
 
 /** Feed tests of one caller that run at once; more wait their turn. */
 const TESTS_PER_CALLER = 2;
+/** How long a finished test's result answers the same test again: long enough for a burst, short enough for "I fixed my feed, test again". */
+const RESULT_TTL_MS = 10_000;
+/** Finished results kept at most. */
+const MAX_RESULTS = 1_000;
 
 export type FeedTester = (request: FeedTestRequest) => Promise<FeedTestResult>;
 
@@ -45,7 +51,8 @@ export function createFeedTester(deps: {
   config: Pick<Config, 'publicUrl' | 'ics' | 'sync'>;
 }): FeedTester {
   const { fetcher, analyzer, clock, logger, config } = deps;
-  const running = new Map<string, Promise<FeedTestResult>>();
+  // Running and recently finished tests by URL and room name (times from the injected clock).
+  const recent = new LRUCache<string, { result: Promise<FeedTestResult>; finishedAt: number | null }>({ max: MAX_RESULTS });
   const callers = new Map<string, LimitFunction>();
 
   async function run(url: string, roomName: string | null): Promise<FeedTestResult> {
@@ -90,14 +97,15 @@ export function createFeedTester(deps: {
 
   return (request) => {
     const key = JSON.stringify([request.url, request.roomName]);
-    const shared = running.get(key);
-    if (shared) return shared;
+    const shared = recent.get(key);
+    if (shared && (shared.finishedAt === null || clock.now().getTime() - shared.finishedAt < RESULT_TTL_MS)) return shared.result;
     const limit = limiterOf(request.callerId);
-    const test = limit(() => run(request.url, request.roomName)).finally(() => {
-      running.delete(key);
+    const entry = { result: limit(() => run(request.url, request.roomName)), finishedAt: null as number | null };
+    void entry.result.finally(() => {
+      entry.finishedAt = clock.now().getTime();
       if (limit.activeCount === 0 && limit.pendingCount === 0) callers.delete(request.callerId);
     });
-    running.set(key, test);
-    return test;
+    recent.set(key, entry);
+    return entry.result;
   };
 }
