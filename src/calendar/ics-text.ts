@@ -18,7 +18,7 @@ const TAB = 0x09;
 const isContinuation = (byte: number | undefined) => byte !== undefined && (byte & 0xc0) === 0x80;
 
 /** Removes the folds (CRLF or LF, then a space or tab) that are followed by a UTF-8 continuation byte. */
-export function joinSplitCharacters(bytes: Uint8Array): Uint8Array {
+function joinSplitCharacters(bytes: Uint8Array): Uint8Array {
   let out: Uint8Array | null = null;
   let written = 0;
   let copiedUpTo = 0;

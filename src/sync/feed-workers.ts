@@ -35,9 +35,9 @@ export function createFeedAnalyzer(options: { threads: number; cacheBytes: numbe
   const workerData: FeedWorkerData = { cacheBytes };
   const pool = new Piscina<FeedAnalysisJob, FeedWorkerResult>({
     filename: WORKER_URL.href,
-    minThreads: options.threads,
+    // Started on the first feed (an instance that never syncs starts none), then kept: each holds its part of the cache.
+    minThreads: 0,
     maxThreads: options.threads,
-    // Threads stay: each holds its part of the parsed-feed cache.
     idleTimeout: Number.POSITIVE_INFINITY,
     workerData,
     resourceLimits: { maxOldGenerationSizeMb: Math.ceil(cacheBytes / MB) + WORKER_HEAP_HEADROOM_MB },

@@ -222,7 +222,7 @@ describe('fetching', () => {
     expect(error.message).toContain('text/html');
   });
 
-  it.each([404, 500])('reports HTTP %i with its status, without the secret path or query', async (status) => {
+  it.each([404, 500, 304])('reports HTTP %i with its status, without the secret path or query (304 too, when no validators were sent)', async (status) => {
     const error = await failure(fetcher().fetch(`${base}/status?code=${status}&token=s3cret`));
     expect(error.code).toBe('HTTP_STATUS');
     expect(error.httpStatus).toBe(status);
