@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { feedFailureOf, FeedError, type FeedErrorCode } from '../calendar/feed-errors.js';
+import { feedFailureOf, type FeedErrorCode } from '../calendar/feed-errors.js';
 import type { FeedFetcher } from '../calendar/feed-fetcher.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -69,7 +69,6 @@ export function createFeedTester(deps: {
         room: roomName === null ? null : { publicUrl: config.publicUrl, name: roomName },
         maxMatched: 0,
       });
-      if (analysis.kind === 'failed') throw new FeedError(analysis.code, analysis.message);
       if (analysis.kind === 'need-text') throw new Error('The feed worker asked for a text it was given');
       return {
         ok: true,

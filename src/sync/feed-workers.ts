@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import { FeedError } from '../calendar/feed-errors.js';
 import type { FeedAnalysis, FeedAnalysisJob } from './feed-analysis.js';
 import type { FeedWorkerData, FeedWorkerResult } from './feed-worker.js';
 
@@ -19,8 +20,11 @@ const MB = 1024 * 1024;
 /** Heap a worker needs beside its cache: parsing and expanding the largest accepted feed (ICS_MAX_BYTES, 10 MB). */
 const WORKER_HEAP_HEADROOM_MB = 512;
 
+export type AnalyzedFeed = Extract<FeedAnalysis, { kind: 'analyzed' }>;
+
 export interface FeedAnalyzer {
-  analyze(job: FeedAnalysisJob): Promise<FeedAnalysis>;
+  /** The analysis, or need-text (see FeedAnalysisJob.text); a feed that cannot be analyzed throws its FeedError. */
+  analyze(job: FeedAnalysisJob): Promise<AnalyzedFeed | { kind: 'need-text' }>;
   /** Feeds being analyzed or waiting for a thread now. */
   readonly pending: number;
   /** Analyses finished since start. */
@@ -51,18 +55,16 @@ export function createFeedAnalyzer(options: { threads: number; cacheBytes: numbe
   return {
     async analyze(job) {
       pending++;
-      try {
-        const result = await pool.run(job);
-        cachedByThread.set(result.threadId, result.cacheBytes);
-        return result.analysis;
-      } catch (error) {
+      const result = await pool.run(job).catch((error: unknown) => {
         if ((error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
-          return { kind: 'failed', code: 'TOO_LARGE', message: 'The calendar needs more memory to read than this server allows one feed' };
+          throw new FeedError('TOO_LARGE', 'The calendar needs more memory to read than this server allows one feed');
         }
         throw error;
-      } finally {
-        pending--;
-      }
+      }).finally(() => pending--);
+      cachedByThread.set(result.threadId, result.cacheBytes);
+      const { analysis } = result;
+      if (analysis.kind === 'failed') throw new FeedError(analysis.code, analysis.message);
+      return analysis;
     },
     get pending() {
       return pending;

@@ -19,8 +19,8 @@ import type { AppPubSub } from '../realtime/pubsub.js';
 import type { UrlCipher } from '../security/url-cipher.js';
 import { retryDelayMs } from './backoff.js';
 import { matchDigestOf } from './event-content.js';
-import type { FeedAnalysis, FeedAnalysisJob } from './feed-analysis.js';
-import type { FeedAnalyzer } from './feed-workers.js';
+import type { FeedAnalysisJob } from './feed-analysis.js';
+import type { AnalyzedFeed, FeedAnalyzer } from './feed-workers.js';
 import { applyReconcile, emptyPlan, hasChanges, planReconcile } from './reconcile-events.js';
 
 const gzipAsync = promisify(gzip);
@@ -44,8 +44,6 @@ export interface RoomSyncDeps {
   pubsub: AppPubSub;
   metrics: Metrics;
 }
-
-type AnalyzedFeed = Extract<FeedAnalysis, { kind: 'analyzed' }>;
 
 export function windowAt(now: Date, sync: Pick<Config['sync'], 'windowPastMs' | 'windowFutureMs'>): ExpandWindow {
   return { start: new Date(now.getTime() - sync.windowPastMs), end: new Date(now.getTime() + sync.windowFutureMs) };
@@ -103,7 +101,6 @@ export function createRoomSyncer(deps: RoomSyncDeps) {
       if (text === null) throw new Error('The stored feed body is missing');
       analysis = await analyzer.analyze({ ...job, text });
     }
-    if (analysis.kind === 'failed') throw new FeedError(analysis.code, analysis.message);
     if (analysis.kind === 'need-text') throw new Error('The feed worker asked for a text it was given');
     return analysis;
   }
