@@ -50,7 +50,7 @@ const envSchema = z
       .refine(isKnownTimeZone, 'must be an IANA time zone such as Europe/Berlin')
       .default('UTC'),
     SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
-    SYNC_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
+    SYNC_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
     SYNC_ENABLED: booleanFlag.default(true),
     SYNC_WINDOW_PAST_MINUTES: z.coerce.number().int().min(0).max(7 * 24 * 60).default(60),
     SYNC_WINDOW_FUTURE_HOURS: z.coerce.number().int().min(1).max(24 * 31).default(24),
@@ -103,6 +103,7 @@ export type Config = {
     /** Run the background scheduler (tests drive syncs themselves). */
     enabled: boolean;
     concurrency: number;
+    /** The longest the scheduler sleeps between rounds (it sleeps until the next room is due). */
     pollIntervalMs: number;
     windowPastMs: number;
     windowFutureMs: number;

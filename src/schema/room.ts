@@ -192,7 +192,7 @@ builder.mutationFields((t) => ({
       const name = validatedName(input.name);
       const ics = input.ics ? icsSettingsData(input.ics, null, context) : {};
       try {
-        return await context.services.db.room.create({
+        const created = await context.services.db.room.create({
           ...query,
           data: {
             ...(ics as Prisma.RoomCreateInput),
@@ -201,6 +201,8 @@ builder.mutationFields((t) => ({
             platform: input.platform ?? 'LOCAL',
           },
         });
+        if (input.ics) context.services.calendarSync.wake();
+        return created;
       } catch (error) {
         if (isUniqueViolation(error)) throw nameTaken(name);
         throw error;
@@ -228,6 +230,7 @@ builder.mutationFields((t) => ({
           return tx.room.update({ ...query, where: { id: room.id }, data });
         });
         context.services.pubsub.publish('room:updated', room.id, { roomId: room.id });
+        if (input.ics) context.services.calendarSync.wake();
         return updated;
       } catch (error) {
         if (isUniqueViolation(error)) throw nameTaken(input.name ?? name);
