@@ -6,7 +6,8 @@
 import ICAL from 'ical.js';
 import IcalExpander from 'ical-expander';
 import nodeIcal from 'node-ical';
-import { expandCalendar, parseCalendar } from '../src/calendar/ics-expand.js';
+import { expandCalendar } from '../src/calendar/ics-expand.js';
+import { parseCalendar } from '../src/calendar/ics-parse.js';
 import { generateFeed } from './generate-feed.js';
 
 interface Contender {

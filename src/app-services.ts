@@ -8,6 +8,8 @@ import type { PlatformRegistry } from './meetings/platform-registry.js';
 import type { Metrics } from './observability/metrics.js';
 import type { AppPubSub } from './realtime/pubsub.js';
 import type { UrlCipher } from './security/url-cipher.js';
+import type { FeedTester } from './sync/feed-test.js';
+import type { FeedAnalyzer } from './sync/feed-workers.js';
 import type { SyncScheduler } from './sync/sync-scheduler.js';
 
 /** The long-lived pieces a request handler may use; built once in src/app.ts. */
@@ -19,6 +21,10 @@ export interface AppServices {
   urlCipher: UrlCipher;
   pubsub: AppPubSub;
   feedFetcher: FeedFetcher;
+  /** Worker threads that parse and expand feeds. */
+  feedAnalyzer: FeedAnalyzer;
+  /** The testIcsUrl use case. */
+  feedTester: FeedTester;
   calendarSync: SyncScheduler;
   metrics: Metrics;
   platforms: PlatformRegistry;

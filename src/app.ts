@@ -14,6 +14,8 @@ import { createMetrics } from './observability/metrics.js';
 import { createAppPubSub } from './realtime/pubsub.js';
 import { resolveSecrets } from './security/secrets.js';
 import { createUrlCipher } from './security/url-cipher.js';
+import { createFeedTester } from './sync/feed-test.js';
+import { createFeedAnalyzer } from './sync/feed-workers.js';
 import { createRoomSyncer } from './sync/room-sync.js';
 import { createSyncScheduler } from './sync/sync-scheduler.js';
 
@@ -57,7 +59,9 @@ export async function startApp({ config, clock = systemClock, logger = createLog
     allowHttp: config.ics.allowHttp,
     userAgent: 'roomcal (+calendar sync)',
   });
-  const syncer = createRoomSyncer({ db: database.db, clock, logger, config, fetcher: feedFetcher, urlCipher, pubsub, metrics });
+  const feedAnalyzer = createFeedAnalyzer({ threads: config.sync.workerThreads, cacheBytes: config.sync.parsedFeedCacheBytes });
+  const feedTester = createFeedTester({ fetcher: feedFetcher, analyzer: feedAnalyzer, clock, logger, config });
+  const syncer = createRoomSyncer({ db: database.db, clock, logger, config, fetcher: feedFetcher, analyzer: feedAnalyzer, urlCipher, pubsub, metrics });
   const calendarSync = createSyncScheduler({ db: database.db, clock, logger, config, syncer });
   const platforms = createPlatformRegistry(config);
   const meetings = createMeetingScheduler({
@@ -76,6 +80,8 @@ export async function startApp({ config, clock = systemClock, logger = createLog
     urlCipher,
     pubsub,
     feedFetcher,
+    feedAnalyzer,
+    feedTester,
     calendarSync,
     metrics,
     platforms,
@@ -83,6 +89,7 @@ export async function startApp({ config, clock = systemClock, logger = createLog
   };
   const http = createHttpServer(services, createTokenVerifier(secrets.jwt));
   const address = await http.listen(config.port, config.host).catch(async (error: unknown) => {
+    await feedAnalyzer.close();
     await database.close();
     throw error;
   });
@@ -103,6 +110,7 @@ export async function startApp({ config, clock = systemClock, logger = createLog
         await meetings.stop();
         await http.close(config.shutdownTimeoutMs);
         await feedFetcher.close();
+        await feedAnalyzer.close();
         await pubsub.close();
         await database.close();
       })();

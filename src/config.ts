@@ -51,12 +51,15 @@ const envSchema = z
       .refine(isKnownTimeZone, 'must be an IANA time zone such as Europe/Berlin')
       .default('UTC'),
     SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
-    SYNC_PARSED_FEED_CACHE: z.coerce.number().int().min(0).max(100_000).default(2000),
-    SYNC_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
+    SYNC_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
     SYNC_ENABLED: booleanFlag.default(true),
     SYNC_WINDOW_PAST_MINUTES: z.coerce.number().int().min(0).max(7 * 24 * 60).default(60),
     SYNC_WINDOW_FUTURE_HOURS: z.coerce.number().int().min(1).max(24 * 31).default(24),
     MANUAL_SYNC_MIN_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+    // Bounds on the memory and work feeds may take (parsing and expansion run in worker threads).
+    SYNC_WORKER_THREADS: z.coerce.number().int().min(1).max(64).default(2),
+    SYNC_PARSED_FEED_CACHE_MB: z.coerce.number().int().min(0).max(65_536).default(128),
+    SYNC_MAX_EVENTS_PER_ROOM: z.coerce.number().int().min(1).max(100_000).default(500),
     MEETINGS_ENABLED: booleanFlag.default(true),
     MEETING_TICK_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
     MEETING_PRECREATE_LEAD_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
@@ -103,12 +106,17 @@ export type Config = {
     /** Run the background scheduler (tests drive syncs themselves). */
     enabled: boolean;
     concurrency: number;
-    /** Parsed feeds kept in memory, so unchanged feeds are re-expanded without parsing. */
-    parsedFeedCacheSize: number;
+    /** The longest the scheduler sleeps between rounds (it sleeps until the next room is due). */
     pollIntervalMs: number;
     windowPastMs: number;
     windowFutureMs: number;
     manualSyncMinIntervalMs: number;
+    /** Worker threads that parse and expand feeds. */
+    workerThreads: number;
+    /** Estimated bytes of parsed feeds kept in memory (over all worker threads), so unchanged feeds are re-expanded without parsing. */
+    parsedFeedCacheBytes: number;
+    /** Instances per room and window stored at most: the earliest by start time. */
+    maxEventsPerRoom: number;
   };
   meetings: {
     /** Run the meeting scheduler on this instance (tests drive it themselves). */
@@ -169,11 +177,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sync: {
       enabled: e.SYNC_ENABLED,
       concurrency: e.SYNC_CONCURRENCY,
-      parsedFeedCacheSize: e.SYNC_PARSED_FEED_CACHE,
       pollIntervalMs: e.SYNC_POLL_INTERVAL_MS,
       windowPastMs: e.SYNC_WINDOW_PAST_MINUTES * 60_000,
       windowFutureMs: e.SYNC_WINDOW_FUTURE_HOURS * 3_600_000,
       manualSyncMinIntervalMs: e.MANUAL_SYNC_MIN_INTERVAL_SECONDS * 1000,
+      workerThreads: e.SYNC_WORKER_THREADS,
+      parsedFeedCacheBytes: e.SYNC_PARSED_FEED_CACHE_MB * 1024 * 1024,
+      maxEventsPerRoom: e.SYNC_MAX_EVENTS_PER_ROOM,
     },
     meetings: {
       enabled: e.MEETINGS_ENABLED,

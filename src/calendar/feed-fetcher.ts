@@ -4,35 +4,26 @@
 // address actually connected to (after DNS), so DNS rebinding cannot slip past it.
 import dns from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
-import { PassThrough, type Transform } from 'node:stream';
+import { PassThrough, Writable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip, createInflate } from 'node:zlib';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import ipaddr from 'ipaddr.js';
 import { Agent, request, type Dispatcher } from 'undici';
 import { normalizeIcsUrl } from '../rooms/ics-url.js';
+import { FeedError, type FeedErrorCode } from './feed-errors.js';
+import { decodeIcsBytes } from './ics-text.js';
 
-/** Every way a feed download can fail (also the GraphQL FeedErrorCode enum). */
-export const FEED_FETCH_ERROR_CODES = [
-  'INVALID_URL',
-  'BLOCKED_ADDRESS',
-  'TIMEOUT',
-  'TOO_LARGE',
-  'HTTP_STATUS',
-  'TOO_MANY_REDIRECTS',
-  'NETWORK',
-  'NOT_A_CALENDAR',
-] as const;
-export type FeedFetchErrorCode = (typeof FEED_FETCH_ERROR_CODES)[number];
+export type FeedFetchErrorCode = Exclude<FeedErrorCode, 'PARSE_ERROR' | 'TOO_COMPLEX' | 'INTERNAL'>;
 
 /** Messages name the host at most: feed paths and queries hold the owner's secret. */
-export class FeedFetchError extends Error {
+export class FeedFetchError extends FeedError {
   override readonly name = 'FeedFetchError';
   constructor(
-    readonly code: FeedFetchErrorCode,
+    override readonly code: FeedFetchErrorCode,
     message: string,
-    readonly httpStatus?: number,
+    httpStatus?: number,
   ) {
-    super(message);
+    super(code, message, httpStatus);
   }
 }
 
@@ -57,6 +48,7 @@ export const FEED_FETCH_DEFAULTS = { timeoutMs: 15_000, maxBytes: 10 * 1024 * 10
 
 export type FeedFetchResult =
   | { kind: 'not-modified' }
+  /** `body` is the decoded text: UTF-8, without BOM or NUL characters (see ics-text.ts). */
   | { kind: 'fetched'; body: string; etag: string | null; lastModified: string | null; finalUrl: string };
 
 export interface FeedConditions {
@@ -116,7 +108,7 @@ export function createFeedFetcher(options: FeedFetcherOptions): FeedFetcher {
       const commonHeaders: Record<string, string> = {
         'user-agent': options.userAgent,
         accept: 'text/calendar, */*;q=0.5',
-        'accept-encoding': 'gzip, deflate',
+        'accept-encoding': 'gzip, deflate, br',
       };
       if (conditional.etag) commonHeaders['if-none-match'] = conditional.etag;
       if (conditional.lastModified) commonHeaders['if-modified-since'] = conditional.lastModified;
@@ -135,7 +127,7 @@ export function createFeedFetcher(options: FeedFetcherOptions): FeedFetcher {
           target = checkTarget(location, target);
           continue;
         }
-        if (response.statusCode === 304) {
+        if (response.statusCode === 304 && (conditional.etag || conditional.lastModified)) {
           await discard(response);
           return { kind: 'not-modified' };
         }
@@ -212,6 +204,12 @@ function header(response: Dispatcher.ResponseData, name: string): string | null 
   return (Array.isArray(value) ? value[0] : value) ?? null;
 }
 
+/** A list-valued header sent on several lines, as one comma-separated value. */
+function allHeaderValues(response: Dispatcher.ResponseData, name: string): string {
+  const value = response.headers[name];
+  return (Array.isArray(value) ? value.join(', ') : value) ?? '';
+}
+
 function basicAuthorization(url: URL): string | null {
   if (!url.username && !url.password) return null;
   const pair = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
@@ -230,53 +228,87 @@ async function discard(response: Dispatcher.ResponseData): Promise<void> {
   await response.body.dump().catch(() => undefined);
 }
 
-function decoderFor(contentEncoding: string): Transform | null {
-  if (contentEncoding === 'gzip' || contentEncoding === 'x-gzip') return createGunzip();
-  if (contentEncoding === 'deflate') return createInflate();
-  if (contentEncoding === 'identity' || contentEncoding === '') return new PassThrough();
-  return null;
+/** Layers of Content-Encoding undone at most (`gzip, br` is two); more is refused rather than decompressed. */
+const MAX_ENCODINGS = 3;
+
+/**
+ * The decoders for a Content-Encoding header, in the order to apply them (the
+ * header lists encodings in the order they were applied). Null for anything
+ * this server cannot decode: zstd, or garbage such as `UTF-8`.
+ */
+function decodersFor(contentEncoding: string): Transform[] | null {
+  const encodings = contentEncoding
+    .split(',')
+    .map((encoding) => encoding.trim().toLowerCase())
+    .filter((encoding) => encoding !== '' && encoding !== 'identity');
+  if (encodings.length > MAX_ENCODINGS) return null;
+  const decoders: Transform[] = [];
+  for (const encoding of encodings.reverse()) {
+    if (encoding === 'gzip' || encoding === 'x-gzip') decoders.push(createGunzip());
+    else if (encoding === 'deflate') decoders.push(createInflate());
+    else if (encoding === 'br') decoders.push(createBrotliDecompress());
+    else return null;
+  }
+  return decoders;
+}
+
+/**
+ * Gives up on a body without reading it. undici's body stream reports the
+ * abort as an 'error' event: without a listener that event kills the process.
+ */
+function abandon(response: Dispatcher.ResponseData): void {
+  response.body.on('error', () => undefined);
+  response.body.destroy();
 }
 
 /**
  * Reads, decompresses and checks the body. The cap counts decompressed bytes
- * as they stream, so a gzip bomb is stopped after maxBytes, not allocated.
+ * as they stream, so a gzip or brotli bomb is stopped after maxBytes, not allocated.
  */
 async function readCalendar(response: Dispatcher.ResponseData, maxBytes: number, deadline: AbortSignal): Promise<string> {
   const tooLarge = () =>
     new FeedFetchError('TOO_LARGE', `The calendar is larger than the ${formatBytes(maxBytes)} this server accepts`);
-  const refuse = (error: FeedFetchError) => {
-    response.body.destroy();
-    return error;
-  };
-  if (Number(header(response, 'content-length')) > maxBytes) throw refuse(tooLarge());
-  const encoding = (header(response, 'content-encoding') ?? '').trim().toLowerCase();
-  const decoder = decoderFor(encoding);
-  if (!decoder) throw refuse(new FeedFetchError('NETWORK', `The calendar server used an unsupported compression (${encoding})`));
+  if (Number(header(response, 'content-length')) > maxBytes) {
+    abandon(response);
+    throw tooLarge();
+  }
+  const encoding = allHeaderValues(response, 'content-encoding');
+  const decoders = decodersFor(encoding);
+  if (!decoders) {
+    abandon(response);
+    throw new FeedFetchError(
+      'UNSUPPORTED_ENCODING',
+      `The calendar server sent the calendar in an encoding this server cannot read (Content-Encoding: ${encoding.slice(0, 60)}); gzip, deflate and br are supported`,
+    );
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   try {
+    const [first = new PassThrough(), ...rest] = decoders;
     await pipeline(
       response.body,
-      decoder,
-      async (decoded: AsyncIterable<Buffer>) => {
-        for await (const chunk of decoded) {
+      first,
+      ...rest,
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
           size += chunk.length;
-          if (size > maxBytes) throw tooLarge();
+          if (size > maxBytes) return done(tooLarge());
           chunks.push(chunk);
-        }
-      },
+          done();
+        },
+      }),
       { signal: deadline },
     );
   } catch (error) {
     // Stopping early tears the streams down, and their abort error can win the race to reject.
     throw size > maxBytes ? tooLarge() : error;
   }
-  const text = new TextDecoder('utf-8').decode(Buffer.concat(chunks)); // drops a UTF-8 BOM
+  const text = decodeIcsBytes(Buffer.concat(chunks));
   if (!/^\s*BEGIN:VCALENDAR/i.test(text)) {
     const type = header(response, 'content-type')?.split(';')[0]?.trim();
     throw new FeedFetchError(
       'NOT_A_CALENDAR',
-      `The URL did not return a calendar (an iCalendar file starts with BEGIN:VCALENDAR${type ? `; the server sent ${type}` : ''})`,
+      `The URL did not return a calendar (an iCalendar file starts with BEGIN:VCALENDAR${type ? `; the server sent ${type.slice(0, 60)}` : ''})`,
     );
   }
   return text;
@@ -294,6 +326,8 @@ const NETWORK_PROBLEMS: Record<string, string> = {
   EHOSTUNREACH: 'host unreachable',
   ENETUNREACH: 'network unreachable',
   UND_ERR_SOCKET: 'connection closed unexpectedly',
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'the body ended before its declared length',
+  UND_ERR_HEADERS_OVERFLOW: 'the response headers are too large',
   Z_DATA_ERROR: 'the compressed data is corrupt',
   Z_BUF_ERROR: 'the compressed data is truncated',
 };
@@ -322,5 +356,7 @@ function describeNetworkProblem(code: string | undefined): string {
   if (code === undefined) return 'unknown error';
   const known = NETWORK_PROBLEMS[code];
   if (known) return known;
+  if (code.startsWith('HPE_')) return `the server sent a malformed HTTP response (${code})`;
+  if (code.startsWith('ERR__ERROR_FORMAT') || code.startsWith('ERR_BROTLI')) return 'the compressed data is corrupt';
   return code.startsWith('ERR_TLS') || code.includes('CERT') ? `TLS certificate problem (${code})` : code;
 }

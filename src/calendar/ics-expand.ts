@@ -1,95 +1,26 @@
-// Expansion of parsed VEVENTs into the instances that overlap a time window.
-//
-// Recurrence arithmetic runs on wall times (see time-zones.ts) with ical.js 2's
-// RecurIterator on floating ICAL.Time values; each occurrence is converted to an
-// instant only at the end. Simple DAILY/WEEKLY (and finer) rules without COUNT start
-// iterating a whole number of periods before the window instead of at DTSTART, so a
-// series that began years ago costs the same as a new one and is never cut off; there, plain
-// DAILY/WEEKLY rules are computed by day arithmetic instead of ical.js's iterator (simpleOccurrences).
-// DTSTART, EXDATE and RECURRENCE-ID values are read from ical.js's jCal strings without building
-// ICAL.Time objects when they have the plain shape (plainTimeOf).
+// Expansion of parsed VEVENTs (ics-parse.ts) into the instances that overlap a
+// time window: series from DTSTART, RRULE (recurrence.ts) and RDATE, minus
+// EXDATEs, with RECURRENCE-ID overrides applied (overrides.ts), each occurrence
+// turned from a wall time (wall-time.ts) into an instant only at the end.
+// Every step is counted against the calendar's budget (expansion-budget.ts).
 import ICAL from 'ical.js';
-import { IcsCalendar, IcsParseError, type EventGroup, type ParsedCalendar, type VeventRecord } from './ics-parse.js';
+import type { CalendarInstance, ExpandWindow, ParsedCalendar } from './calendar-types.js';
+import { eventDetails, type EventDetails } from './event-details.js';
+import { ExpansionBudget, ExpansionBudgetExceeded } from './expansion-budget.js';
+import { IcsCalendar, type EventGroup, type VeventRecord } from './ics-parse.js';
+import { Overrides } from './overrides.js';
+import { isSatisfiable, occurrences, untilWall } from './recurrence.js';
 import { intlZone, resolveTzid, UTC_ZONE, type Zone } from './time-zones.js';
+import { DAY_MS, instantOf, isoOf, plainTimeOf, wallMsOf, type EndRule, type TimeValue } from './wall-time.js';
 
-export { IcsParseError, parseCalendar, type ParsedCalendar } from './ics-parse.js';
-
-export interface Attendee {
-  email: string | null;
-  name: string | null;
-  partstat: string | null;
-  role: string | null;
-  isOrganizer: boolean;
-}
-
-export interface CalendarInstance {
-  uid: string;
-  /** '' for a non-recurring event, else the instance's original start as a UTC ISO string. */
-  recurrenceId: string;
-  title: string;
-  description: string | null;
-  location: string | null;
-  start: Date;
-  end: Date;
-  isAllDay: boolean;
-  /** Zone of the start (IANA name when known); the calendar's zone for all-day and floating values. */
-  timeZone: string;
-  status: string | null;
-  attendees: Attendee[];
-  organizer: Attendee | null;
-  sequence: number;
-  lastModified: Date | null;
-  recurrenceRule: string | null;
-  rawVevent: string;
-}
-
-export interface ExpandWindow {
-  start: Date;
-  end: Date;
-}
-
-const DAY_MS = 86_400_000;
 /** Wall time and instant differ by at most ±26 h; occurrences are pre-filtered on wall times with this margin. */
 const WALL_SLACK_MS = 30 * 3_600_000;
-/** Guards against rules that never reach the window (e.g. SECONDLY with a huge COUNT); far above any real series. */
-const MAX_ITERATIONS_PER_RULE = 200_000;
-/**
- * Wall-clock budget for expanding one calendar. A real 5,000-event feed takes
- * ~250 ms; hostile rules could otherwise hold the event loop for seconds each.
- */
-const EXPANSION_BUDGET_MS = 2_000;
 /**
  * Instances are looked for at most this long before the window, however long
  * the event lasts: a recurring event longer than a year is a broken export
  * (a DTSTART typo in the year), and honouring it would scan the whole series.
  */
 const MAX_LOOKBACK_MS = 366 * 86_400_000;
-
-class ExpansionBudgetExceeded extends IcsParseError {
-  constructor() {
-    super('PARSE_ERROR', 'The calendar\'s recurrence rules are too complex to expand');
-  }
-}
-const JUMPABLE_PERIOD_MS: Record<string, number> = {
-  SECONDLY: 1_000,
-  MINUTELY: 60_000,
-  HOURLY: 3_600_000,
-  DAILY: DAY_MS,
-  WEEKLY: 7 * DAY_MS,
-};
-
-/** A DTSTART-like value: its wall time and the zone that turns it into an instant. */
-interface TimeValue {
-  wallMs: number;
-  isDate: boolean;
-  zone: Zone;
-}
-
-/** How an instance's end follows from its start: wall-clock (same zone, DURATION) or exact. */
-interface EndRule {
-  wallClock: boolean;
-  deltaMs: number;
-}
 
 interface Series {
   start: TimeValue;
@@ -108,14 +39,11 @@ interface Slot {
 
 class Expansion {
   private readonly zones = new Map<string, Zone | null>();
-  private readonly detailCache = new Map<ICAL.Component, Omit<CalendarInstance, 'uid' | 'recurrenceId' | 'start' | 'end' | 'isAllDay' | 'timeZone' | 'recurrenceRule' | 'rawVevent'>>();
+  private readonly detailCache = new Map<ICAL.Component, EventDetails>();
   readonly calendarZone: Zone;
   private readonly windowStart: number;
   private readonly windowEnd: number;
-  private readonly deadline = performance.now() + EXPANSION_BUDGET_MS;
-  readonly checkBudget = () => {
-    if (performance.now() > this.deadline) throw new ExpansionBudgetExceeded();
-  };
+  readonly budget = new ExpansionBudget();
 
   constructor(
     private readonly calendar: IcsCalendar,
@@ -262,7 +190,7 @@ class Expansion {
     };
     if (series.startIsInstance && start.wallMs >= fromWall && start.wallMs <= toWall) addSlot({ wallMs: start.wallMs });
     for (const recur of series.rrules) {
-      for (const wallMs of occurrences(recur, start, fromWall, toWall, this.checkBudget)) addSlot({ wallMs });
+      for (const wallMs of occurrences(recur, start, fromWall, toWall, this.budget)) addSlot({ wallMs });
     }
     for (const prop of series.rdates) {
       for (const value of prop.getValues()) {
@@ -328,6 +256,7 @@ class Expansion {
     const endUtc = endUtcOverride
       ?? (endRule.wallClock ? start.zone.wallToUtc(start.wallMs + endRule.deltaMs) : startUtc + endRule.deltaMs);
     if (!this.overlaps(startUtc, endUtc)) return;
+    this.budget.spend();
     const rrule = (master ?? record).component.getFirstProperty('rrule');
     out.push({
       uid,
@@ -342,358 +271,19 @@ class Expansion {
     });
   }
 
-  private details(component: ICAL.Component) {
+  private details(component: ICAL.Component): EventDetails {
     let details = this.detailCache.get(component);
     if (!details) {
-      const status = textOf(component, 'status');
-      const lastModified = component.getFirstPropertyValue('last-modified');
-      details = {
-        title: textOf(component, 'summary') ?? '',
-        description: textOf(component, 'description'),
-        location: textOf(component, 'location'),
-        status: status ? status.toUpperCase() : null,
-        attendees: component.getAllProperties('attendee').flatMap((prop) => attendeesOf(prop, false)),
-        organizer: organizerOf(component),
-        sequence: Number(component.getFirstPropertyValue('sequence')) || 0,
-        lastModified: lastModified instanceof ICAL.Time ? new Date(lastModified.toUnixTime() * 1000) : null,
-      };
+      details = eventDetails(component);
       this.detailCache.set(component, details);
     }
     return { ...details, attendees: details.attendees.map((a) => ({ ...a })), organizer: details.organizer && { ...details.organizer } };
   }
 }
 
-interface OverrideEntry {
-  record: VeventRecord;
-  recurrenceId: TimeValue;
-  thisAndFuture: boolean;
-}
-
-/** The RECURRENCE-ID overrides and EXDATEs of one UID, matched against series slots. */
-class Overrides {
-  readonly all: OverrideEntry[];
-  readonly masterEndRule: EndRule;
-  private readonly byInstant = new Map<number, OverrideEntry>();
-  // DATE-valued matches: a DATE RECURRENCE-ID, or Outlook's local-midnight DATE-TIME RECURRENCE-ID on an all-day series.
-  private readonly byDate = new Map<number, OverrideEntry>();
-  private readonly exInstants = new Set<number>();
-  private readonly exDates = new Set<number>();
-  private readonly future: { recurrenceUtc: number; record: VeventRecord; shiftMs: number; endRule: EndRule }[] = [];
-  private readonly masterStart: TimeValue | null;
-
-  constructor(
-    expansion: Expansion,
-    group: EventGroup,
-    master: VeventRecord | null,
-  ) {
-    this.masterStart = master ? expansion.readProperty(master.component, 'dtstart') : null;
-    this.masterEndRule = master && this.masterStart
-      ? expansion.endRule(master.component, this.masterStart)
-      : { wallClock: true, deltaMs: 0 };
-
-    for (const prop of master?.component.getAllProperties('exdate') ?? []) {
-      for (const ex of expansion.timeValues(prop)) {
-        if (ex.isDate) this.exDates.add(dayOf(ex.wallMs));
-        else this.exInstants.add(instantOf(ex));
-      }
-    }
-
-    // The same RECURRENCE-ID may be listed twice: the highest SEQUENCE (then the later copy) wins.
-    const unique = new Map<string, OverrideEntry>();
-    for (const record of group.overrides) {
-      const prop = record.component.getFirstProperty('recurrence-id');
-      const recurrenceId = expansion.readProperty(record.component, 'recurrence-id');
-      if (!prop || !recurrenceId) continue;
-      const key = recurrenceId.isDate ? `date:${dayOf(recurrenceId.wallMs)}` : `time:${instantOf(recurrenceId)}`;
-      const previous = unique.get(key);
-      if (previous && previous.record.sequence > record.sequence) continue;
-      unique.set(key, {
-        record,
-        recurrenceId,
-        thisAndFuture: String(prop.getParameter('range') ?? '').toUpperCase() === 'THISANDFUTURE',
-      });
-    }
-    this.all = [...unique.values()];
-    for (const entry of this.all) {
-      const { record, recurrenceId } = entry;
-      if (recurrenceId.isDate || this.masterStart?.isDate) this.byDate.set(dayOf(recurrenceId.wallMs), entry);
-      if (!recurrenceId.isDate) this.byInstant.set(instantOf(recurrenceId), entry);
-      if (entry.thisAndFuture) {
-        const start = expansion.readProperty(record.component, 'dtstart') ?? recurrenceId;
-        this.future.push({
-          recurrenceUtc: instantOf(recurrenceId),
-          record,
-          shiftMs: start.wallMs - recurrenceId.wallMs,
-          endRule: expansion.endRule(record.component, start),
-        });
-      }
-    }
-    this.future.sort((a, b) => a.recurrenceUtc - b.recurrenceUtc);
-  }
-
-  isExdate(slot: TimeValue): boolean {
-    return this.exInstants.has(instantOf(slot)) || this.exDates.has(dayOf(slot.wallMs));
-  }
-
-  replaces(slot: TimeValue): boolean {
-    return this.byInstant.has(instantOf(slot)) || this.byDate.has(dayOf(slot.wallMs));
-  }
-
-  thisAndFutureFor(slotUtc: number) {
-    let found: (typeof this.future)[number] | undefined;
-    for (const entry of this.future) {
-      if (entry.recurrenceUtc > slotUtc) break;
-      found = entry;
-    }
-    return found;
-  }
-
-  /** The series slot an override replaces: a DATE RECURRENCE-ID on a timed series keeps the series' time of day. */
-  slotOf(entry: OverrideEntry): TimeValue {
-    const master = this.masterStart;
-    if (!master || !entry.recurrenceId.isDate || master.isDate) return entry.recurrenceId;
-    const timeOfDay = master.wallMs - dayOf(master.wallMs) * DAY_MS;
-    return { ...master, wallMs: dayOf(entry.recurrenceId.wallMs) * DAY_MS + timeOfDay };
-  }
-
-  originalStart(entry: OverrideEntry): string {
-    return isoOf(this.slotOf(entry));
-  }
-}
-
-/** Wall times of one RRULE's occurrences within [fromWall, toWall]. */
-function* occurrences(
-  source: ICAL.Recur,
-  start: TimeValue,
-  fromWall: number,
-  toWall: number,
-  checkBudget: () => void,
-): Generator<number> {
-  const recur = source.clone();
-  // ical.js compares UNTIL with our floating occurrences as wall times: express it in the series' zone.
-  if (recur.until) recur.until = floatingTime(untilWall(recur, start), false);
-  if (recur.count !== null && recur.count <= 0) recur.count = null; // COUNT=-1 (Confluence): ignored, as the reference does
-
-  let iterationStart = start.wallMs;
-  const period = JUMPABLE_PERIOD_MS[recur.freq];
-  if (period && !recur.count) {
-    // Skip whole periods before the window; the phase of the rule (weekday, INTERVAL) is unchanged.
-    const step = period * (recur.interval || 1);
-    const periods = Math.floor((fromWall - start.wallMs) / step) - 1;
-    if (periods > 0) {
-      const simple = simpleOccurrences(recur, start, fromWall, toWall);
-      if (simple) {
-        yield* simple;
-        return;
-      }
-      iterationStart += periods * step;
-    }
-  }
-
-  const iterator = recur.iterator(floatingTime(iterationStart, start.isDate));
-  for (let i = 0; i < MAX_ITERATIONS_PER_RULE; i++) {
-    if (i % 1024 === 1023) checkBudget();
-    const next = iterator.next();
-    if (!next) return;
-    const wallMs = wallMsOf(next);
-    if (wallMs > toWall) return;
-    if (wallMs >= fromWall) yield wallMs;
-  }
-}
-
-const WEEKDAYS: Record<string, number> = { SU: 0, MO: 1, TU: 2, WE: 3, TH: 4, FR: 5, SA: 6 };
-
-/** 0 = Sunday, for a day number counted from 1970-01-01 (a Thursday). */
-function weekdayOf(day: number): number {
-  return (((day + 4) % 7) + 7) % 7;
-}
-
-/**
- * Occurrences in [fromWall, toWall] of a DAILY or WEEKLY rule whose only part is a BYDAY of plain
- * weekdays, by day arithmetic: ical.js's iterator allocates several Time objects per step, which made it
- * the main cost of expanding a feed of long-running series. Null for any other rule. The caller uses it
- * only for a window at least one period after the start, where ical.js also yields the plain pattern:
- * every INTERVAL-th day, or the BYDAY days (else DTSTART's weekday) of every INTERVAL-th week from the
- * WKST-aligned week of DTSTART, at DTSTART's time of day, up to UNTIL.
- */
-function simpleOccurrences(recur: ICAL.Recur, start: TimeValue, fromWall: number, toWall: number): number[] | null {
-  if (recur.count || (recur.freq !== 'DAILY' && recur.freq !== 'WEEKLY')) return null;
-  const parts = recur.parts as Record<string, unknown[] | undefined>;
-  if (Object.keys(parts).some((key) => key !== 'BYDAY' && parts[key]?.length)) return null;
-  const byDay = parts.BYDAY?.length ? parts.BYDAY.map((day) => WEEKDAYS[String(day)]) : null;
-  if (byDay?.some((day) => day === undefined)) return null; // ordinals such as 1MO
-  const weekdays = byDay as number[] | null;
-
-  const startDay = dayOf(start.wallMs);
-  const timeOfDay = start.wallMs - startDay * DAY_MS;
-  const weekly = recur.freq === 'WEEKLY';
-  const stepDays = (weekly ? 7 : 1) * (recur.interval || 1);
-  // A period is a day, or a week starting on WKST (ical.js numbers weekdays from 1 = Sunday).
-  const firstPeriod = weekly ? startDay - ((weekdayOf(startDay) - (recur.wkst - 1) + 7) % 7) : startDay;
-  const offsets = !weekly
-    ? [0]
-    : (weekdays ?? [weekdayOf(startDay)]).map((day) => (day - (recur.wkst - 1) + 7) % 7).sort((a, b) => a - b);
-  const lastWall = Math.min(toWall, untilWall(recur, start));
-
-  const out: number[] = [];
-  let period = firstPeriod + Math.max(0, Math.floor((dayOf(fromWall) - firstPeriod) / stepDays) - 1) * stepDays;
-  for (; period * DAY_MS + timeOfDay <= lastWall; period += stepDays) {
-    for (const offset of offsets) {
-      const day = period + offset;
-      if (!weekly && weekdays && !weekdays.includes(weekdayOf(day))) continue;
-      const wallMs = day * DAY_MS + timeOfDay;
-      if (wallMs > lastWall) break;
-      if (wallMs >= fromWall && wallMs >= start.wallMs) out.push(wallMs);
-    }
-  }
-  return out;
-}
-
-/** The wall time of a rule's UNTIL in the series' zone (+∞ without UNTIL); a DATE UNTIL includes its whole day. */
-function untilWall(recur: ICAL.Recur, start: TimeValue): number {
-  const until = recur.until;
-  if (!until) return Number.POSITIVE_INFINITY;
-  if (until.isDate) return wallMsOf(until) + DAY_MS - 1000;
-  return until.zone === ICAL.Timezone.utcTimezone ? start.zone.utcToWall(until.toUnixTime() * 1000) : wallMsOf(until);
-}
-
-const MAX_MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/**
- * Sub-hourly rules narrowed by a larger unit (e.g. SECONDLY with BYMONTH)
- * make one step of ical.js's iterator scan up to millions of seconds: a feed
- * of them would hold the event loop for minutes. No calendar application
- * writes them, so they are treated as no rule at all.
- */
-const COARSE_PARTS = ['BYMONTH', 'BYMONTHDAY', 'BYYEARDAY', 'BYWEEKNO', 'BYDAY', 'BYHOUR', 'BYSETPOS'];
-
-/**
- * Whether ical.js can iterate the rule in reasonable time: it loops forever on
- * day-level rules no date can satisfy (BYMONTH=2;BYMONTHDAY=30), and crawls on
- * the sub-hourly ones above; those are refused.
- */
-function isSatisfiable(recur: ICAL.Recur): boolean {
-  const parts = recur.parts as Record<string, number[] | undefined>;
-  if ((recur.freq === 'SECONDLY' || recur.freq === 'MINUTELY') && COARSE_PARTS.some((part) => parts[part]?.length)) {
-    return false;
-  }
-  const months = parts.BYMONTH;
-  const monthDays = parts.BYMONTHDAY;
-  if (!months?.length || !monthDays?.length) return true;
-  return months.some((m) => monthDays.some((d) => Math.abs(d) <= (MAX_MONTH_DAYS[m - 1] ?? 0)));
-}
-
 function tzidOf(prop: ICAL.Property): string | null {
   const tzid = prop.getParameter('tzid');
   return typeof tzid === 'string' && tzid ? tzid : null;
-}
-
-function textOf(component: ICAL.Component, name: string): string | null {
-  const value = component.getFirstPropertyValue(name);
-  return typeof value === 'string' ? value : null;
-}
-
-function paramOf(prop: ICAL.Property, name: string): string | null {
-  const value = prop.getParameter(name);
-  const text = Array.isArray(value) ? value.join(',') : value;
-  return typeof text === 'string' && text ? text.replace(/^"|"$/g, '') : null;
-}
-
-function attendeesOf(prop: ICAL.Property, isOrganizer: boolean): Attendee[] {
-  const addresses = prop.getValues().flatMap((value) => String(value).split(',')).map((a) => a.trim()).filter(Boolean);
-  const partstat = paramOf(prop, 'partstat');
-  const role = paramOf(prop, 'role');
-  // CN names one person; when one value lists several addresses it cannot be attributed.
-  const name = addresses.length === 1 ? paramOf(prop, 'cn') : null;
-  return addresses.map((address) => {
-    const email = address.replace(/^mailto:/i, '').trim();
-    return {
-      email: email.includes('@') ? email : null,
-      name,
-      partstat: partstat?.toUpperCase() ?? null,
-      role: role?.toUpperCase() ?? null,
-      isOrganizer,
-    };
-  });
-}
-
-function organizerOf(component: ICAL.Component): Attendee | null {
-  const prop = component.getFirstProperty('organizer');
-  return prop ? (attendeesOf(prop, true)[0] ?? null) : null;
-}
-
-/** The wall time of an ICAL.Time as ms (its fields read as UTC); years < 100 are kept as such. */
-function wallMsOf(time: ICAL.Time): number {
-  return time.isDate ? wallMs(time.year, time.month, time.day, 0, 0, 0) : wallMs(time.year, time.month, time.day, time.hour, time.minute, time.second);
-}
-
-function wallMs(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
-  if (year >= 100) return Date.UTC(year, month - 1, day, hour, minute, second);
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  date.setUTCHours(hour, minute, second);
-  return date.getTime();
-}
-
-/** The number written by `length` ASCII digits of `text` at `at`; NaN when one is not a digit. */
-function digits(text: string, at: number, length: number): number {
-  let value = 0;
-  for (let i = at; i < at + length; i++) {
-    const digit = text.charCodeAt(i) - 48;
-    if (!(digit >= 0 && digit <= 9)) return Number.NaN;
-    value = value * 10 + digit;
-  }
-  return value;
-}
-
-/**
- * A jCal DATE (`2025-03-10`) or DATE-TIME (`2025-03-10T08:00:00[Z]`) string as ical.js would read it
- * (a trailing Z means UTC whatever the TZID); null for any other shape or an out-of-range field,
- * which ical.js would normalize: those take the ical.js path. Read by hand: it runs for every date of the feed.
- */
-function plainTimeOf(value: unknown): { wallMs: number; isDate: boolean; isUtc: boolean } | null {
-  if (typeof value !== 'string') return null;
-  const isDate = value.length === 10;
-  const isUtc = value.length === 20 && value[19] === 'Z';
-  if (!isDate && value.length !== 19 && !isUtc) return null;
-  if (value[4] !== '-' || value[7] !== '-') return null;
-  if (!isDate && (value[10] !== 'T' || value[13] !== ':' || value[16] !== ':')) return null;
-  const year = digits(value, 0, 4);
-  const month = digits(value, 5, 2);
-  const day = digits(value, 8, 2);
-  const hour = isDate ? 0 : digits(value, 11, 2);
-  const minute = isDate ? 0 : digits(value, 14, 2);
-  const second = isDate ? 0 : digits(value, 17, 2);
-  // NaN fails every comparison below, so a non-digit also returns null.
-  if (!(month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59 && second <= 59 && year >= 0)) return null;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (day > (month === 2 && !leap ? 28 : (MAX_MONTH_DAYS[month - 1] ?? 0))) return null; // e.g. 30 February
-  return { wallMs: wallMs(year, month, day, hour, minute, second), isDate, isUtc };
-}
-
-function floatingTime(wallMs: number, isDate: boolean): ICAL.Time {
-  const date = new Date(wallMs);
-  return ICAL.Time.fromData({
-    year: date.getUTCFullYear(),
-    month: date.getUTCMonth() + 1,
-    day: date.getUTCDate(),
-    hour: date.getUTCHours(),
-    minute: date.getUTCMinutes(),
-    second: date.getUTCSeconds(),
-    isDate,
-  });
-}
-
-function dayOf(wallMs: number): number {
-  return Math.floor(wallMs / DAY_MS);
-}
-
-function instantOf(value: TimeValue): number {
-  return value.zone.wallToUtc(value.wallMs);
-}
-
-function isoOf(value: TimeValue): string {
-  return new Date(instantOf(value)).toISOString();
 }
 
 export function expandCalendar(
@@ -705,6 +295,7 @@ export function expandCalendar(
   const expansion = new Expansion(cal, window, options.defaultTimeZone);
   const out: CalendarInstance[] = [];
   for (const group of cal.groups) {
+    expansion.budget.spend();
     try {
       expansion.expandGroup(group, out);
     } catch (error) {

@@ -7,23 +7,18 @@
 // and builds the UID index in one linear pass.
 import { createHash } from 'node:crypto';
 import ICAL from 'ical.js';
+import type { ParsedCalendar } from './calendar-types.js';
+import { FeedError } from './feed-errors.js';
 
-/** Every way parsing or expanding a feed can fail (also the GraphQL FeedErrorCode enum). */
-export const ICS_PARSE_ERROR_CODES = ['NOT_A_CALENDAR', 'PARSE_ERROR'] as const;
-
-export class IcsParseError extends Error {
+/** The feed's text cannot be read as a calendar, or its recurrences cannot be expanded within the budget. */
+export class IcsParseError extends FeedError {
+  override name = 'IcsParseError';
   constructor(
-    readonly code: (typeof ICS_PARSE_ERROR_CODES)[number],
+    override readonly code: 'NOT_A_CALENDAR' | 'PARSE_ERROR' | 'TOO_COMPLEX',
     message: string,
   ) {
-    super(message);
-    this.name = 'IcsParseError';
+    super(code, message);
   }
-}
-
-export interface ParsedCalendar {
-  readonly eventCount: number;
-  readonly calendarTimeZone: string | null;
 }
 
 export interface VeventRecord {

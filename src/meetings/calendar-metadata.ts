@@ -1,6 +1,6 @@
 // What a scheduled meeting remembers of its calendar event (Meeting.calendarMetadata):
 // written by the scheduler when it creates or moves the meeting, read by the API.
-import type { Attendee } from '../calendar/ics-expand.js';
+import type { Attendee } from '../calendar/calendar-types.js';
 import type { CalendarEvent, Meeting, Prisma } from '../generated/prisma/client.js';
 
 export interface CalendarMetadata {

@@ -1,11 +1,10 @@
 // Calendar events of a room, the owner's manual sync, feed testing and the
 // syncStatus stream. Titles and times are public to room viewers; location,
 // description, attendees and organizer are the owner's only (null for everyone else).
-import { FeedFetchError } from '../calendar/feed-fetcher.js';
-import { IcsParseError, parseCalendar } from '../calendar/ics-expand.js';
-import { createRoomMatcher } from '../calendar/room-match.js';
+import type { Attendee as AttendeeShape } from '../calendar/calendar-types.js';
 import { normalizeIcsUrl } from '../rooms/ics-url.js';
-import { expandForRoom, windowAt, type SyncReport } from '../sync/room-sync.js';
+import { requestManualSync } from '../sync/manual-sync.js';
+import { windowAt, type SyncReport } from '../sync/room-sync.js';
 import type { CalendarEvent } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
 import type { AppContext } from './context.js';
@@ -13,13 +12,7 @@ import { roomOwnerOnly } from './owner-only.js';
 import { findOwnedRoom, findRoom, SyncOutcome } from './room.js';
 import { FeedError, InvalidInputError, NotFoundError, RateLimitedError } from './user-errors.js';
 
-export interface AttendeeShape {
-  email: string | null;
-  name: string | null;
-  partstat: string | null;
-  role: string | null;
-  isOrganizer: boolean;
-}
+export type { AttendeeShape };
 
 /** An enum of iCalendar values (RFC 5545 spells them with hyphens, GraphQL with underscores). */
 function icsEnum<const Value extends string>(name: string, description: string, values: Record<Value, string>) {
@@ -205,23 +198,13 @@ builder.mutationFields((t) => ({
     errors: { types: [NotFoundError, InvalidInputError, RateLimitedError], dataField: { name: 'result', description: 'How the sync went.' } },
     args: { roomName: t.arg.string({ required: true, description: "The room's name." }) },
     resolve: async (_root, { roomName }, context) => {
-      const room = await findOwnedRoom(context, roomName);
-      if (!room.icsEnabled || !room.icsUrlEncrypted) throw new InvalidInputError('Calendar sync is not enabled for this room', 'roomName');
-      const { db, clock, config, calendarSync } = context.services;
-      const now = clock.now();
-      const minInterval = config.sync.manualSyncMinIntervalMs;
-      // Atomic check-and-set, so concurrent requests cannot both pass.
-      const { count } = await db.room.updateMany({
-        where: { id: room.id, OR: [{ icsManualSyncAt: null }, { icsManualSyncAt: { lte: new Date(now.getTime() - minInterval) } }] },
-        data: { icsManualSyncAt: now },
-      });
-      if (count === 0) {
-        const latest = await db.room.findUniqueOrThrow({ where: { id: room.id }, select: { icsManualSyncAt: true } });
-        const retryAfterSeconds = Math.max(1, Math.ceil(((latest.icsManualSyncAt?.getTime() ?? 0) + minInterval - now.getTime()) / 1000));
+      const outcome = await requestManualSync(context.services, await findOwnedRoom(context, roomName));
+      if (outcome.kind === 'not-enabled') throw new InvalidInputError('Calendar sync is not enabled for this room', 'roomName');
+      if (outcome.kind === 'rate-limited') {
+        const { retryAfterSeconds } = outcome;
         throw new RateLimitedError(`This room's calendar was synced moments ago; try again in ${retryAfterSeconds} s`, retryAfterSeconds);
       }
-      const report = await calendarSync.syncNow(room.id);
-      return report ?? { roomId: room.id, status: 'SKIPPED' as const, error: 'A sync of this room is already running', durationMs: 0 };
+      return outcome.report;
     },
   }),
   testIcsUrl: t.field({
@@ -234,24 +217,12 @@ builder.mutationFields((t) => ({
       roomName: t.arg.string({ description: 'Also count the events that point at this room.' }),
     },
     resolve: async (_root, { url, roomName }, context) => {
-      const { config, clock, feedFetcher } = context.services;
-      const checked = normalizeIcsUrl(url, { allowHttp: config.ics.allowHttp });
+      const checked = normalizeIcsUrl(url, { allowHttp: context.services.config.ics.allowHttp });
       if (!checked.ok) throw new FeedError('INVALID_URL', checked.problem);
       if (roomName != null) await findRoom(context, roomName);
-      try {
-        const fetched = await feedFetcher.fetch(checked.url);
-        if (fetched.kind !== 'fetched') throw new Error('unexpected 304 without validators');
-        const calendar = parseCalendar(fetched.body);
-        const { inWindow, matched } = expandForRoom(calendar, windowAt(clock.now(), config.sync), {
-          defaultTimeZone: config.ics.defaultTimeZone,
-          matcher: roomName != null ? createRoomMatcher(config.publicUrl, roomName) : undefined,
-        });
-        return { eventsInFeed: calendar.eventCount, eventsInWindow: inWindow.length, eventsMatched: roomName != null ? matched.length : null };
-      } catch (error) {
-        if (error instanceof FeedFetchError) throw new FeedError(error.code, error.message, error.httpStatus ?? null);
-        if (error instanceof IcsParseError) throw new FeedError(error.code, error.message);
-        throw error;
-      }
+      const tested = await context.services.feedTester({ url: checked.url, roomName: roomName ?? null, callerId: context.viewer!.userId });
+      if (!tested.ok) throw new FeedError(tested.code, tested.message, tested.httpStatus);
+      return tested;
     },
   }),
 }));

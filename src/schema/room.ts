@@ -248,7 +248,7 @@ builder.mutationFields((t) => ({
       const name = validatedName(input.name);
       const ics = input.ics ? icsSettingsData(input.ics, null, context) : {};
       try {
-        return await context.services.db.room.create({
+        const created = await context.services.db.room.create({
           ...query,
           data: {
             ...(ics as Prisma.RoomCreateInput),
@@ -258,6 +258,8 @@ builder.mutationFields((t) => ({
             ...(input.signedInUsersMayStartMeetings != null && { signedInUsersMayStartMeetings: input.signedInUsersMayStartMeetings }),
           },
         });
+        if (input.ics) context.services.calendarSync.wake();
+        return created;
       } catch (error) {
         if (isUniqueViolation(error)) throw nameTaken(name);
         throw error;
@@ -327,6 +329,7 @@ async function updateRoomRow(
     return tx.room.update({ ...query, where: { id: room.id }, data });
   });
   context.services.pubsub.publish('room:updated', room.id, { roomId: room.id });
+  context.services.calendarSync.wake(); // the room's next sync may have moved
   return updated;
 }
 

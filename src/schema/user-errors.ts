@@ -4,8 +4,7 @@
 // GraphQLErrors with extensions.code too, so where one surfaces outside a
 // mutation result (a subscription, a query) it still reaches clients typed.
 import { GraphQLError } from 'graphql';
-import { FEED_FETCH_ERROR_CODES } from '../calendar/feed-fetcher.js';
-import { ICS_PARSE_ERROR_CODES } from '../calendar/ics-parse.js';
+import { FEED_ERROR_CODES, type FeedErrorCode } from '../calendar/feed-errors.js';
 import { builder } from './builder.js';
 import type { ErrorCode } from './errors.js';
 
@@ -69,9 +68,6 @@ export class PlatformUnavailableError extends UserError {
   }
 }
 
-export const FEED_ERROR_CODES = [...new Set([...FEED_FETCH_ERROR_CODES, ...ICS_PARSE_ERROR_CODES])];
-export type FeedErrorCode = (typeof FEED_ERROR_CODES)[number];
-
 export class FeedError extends UserError {
   constructor(
     readonly feedCode: FeedErrorCode,
@@ -90,8 +86,11 @@ const feedCodeDescriptions: Record<FeedErrorCode, string> = {
   HTTP_STATUS: 'The feed server answered with a non-2xx status (see httpStatus).',
   TOO_MANY_REDIRECTS: 'More than 5 redirects.',
   NETWORK: 'The host could not be resolved or reached.',
+  UNSUPPORTED_ENCODING: 'The feed server compressed the response with an encoding other than gzip, deflate or br.',
   NOT_A_CALENDAR: 'The response is not an iCalendar file (no BEGIN:VCALENDAR).',
-  PARSE_ERROR: 'The calendar could not be parsed or its recurrences expanded.',
+  PARSE_ERROR: 'The calendar could not be parsed.',
+  TOO_COMPLEX: 'Expanding its recurrences would take more work than one feed may take.',
+  INTERNAL: 'A fault of this server (logged there), not of the feed.',
 };
 
 export const FeedErrorCodeEnum = builder.enumType('FeedErrorCode', {

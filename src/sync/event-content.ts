@@ -2,7 +2,7 @@
 // hash of what users see: a sync writes a row only when that hash moves, so
 // providers that rewrite DTSTAMP on every download cause no writes.
 import { createHash } from 'node:crypto';
-import type { CalendarInstance } from '../calendar/ics-expand.js';
+import type { CalendarInstance } from '../calendar/calendar-types.js';
 
 export function contentHashOf(instance: CalendarInstance): string {
   const visible = [

@@ -4,7 +4,7 @@
 // writes them with at most three statements, inside the sync's transaction.
 // Most syncs change nothing, and then nothing is written and no transaction
 // is opened. The room's sync lease keeps other writers away in between.
-import type { CalendarInstance } from '../calendar/ics-expand.js';
+import type { CalendarInstance } from '../calendar/calendar-types.js';
 import type { Db } from '../db/client.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { eventColumns, eventKey } from './event-content.js';

@@ -1,13 +1,14 @@
 // One sync of one room's calendar (SPEC §3): fetch (conditional), parse,
-// expand the window, keep the events that point at the room, reconcile the
-// stored rows in one transaction, record and publish the outcome. Failures
+// expand the window and keep the events that point at the room (in a worker
+// thread, feed-workers.ts), at most SYNC_MAX_EVENTS_PER_ROOM of them, reconcile
+// the stored rows in one transaction, record and publish the outcome. Failures
 // are recorded on the room and never touch its stored events.
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
-import { expandCalendar, IcsParseError, parseCalendar, type CalendarInstance, type ParsedCalendar } from '../calendar/ics-expand.js';
-import { FeedFetchError, type FeedFetcher } from '../calendar/feed-fetcher.js';
-import { createRoomMatcher, eventRefersToRoom } from '../calendar/room-match.js';
+import type { ExpandWindow } from '../calendar/calendar-types.js';
+import { FeedError, feedFailureOf } from '../calendar/feed-errors.js';
+import type { FeedFetcher } from '../calendar/feed-fetcher.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
@@ -17,8 +18,9 @@ import type { Metrics } from '../observability/metrics.js';
 import type { AppPubSub } from '../realtime/pubsub.js';
 import type { UrlCipher } from '../security/url-cipher.js';
 import { retryDelayMs } from './backoff.js';
-import { ParsedFeedCache } from './parsed-feed-cache.js';
 import { matchDigestOf } from './event-content.js';
+import type { FeedAnalysisJob } from './feed-analysis.js';
+import type { AnalyzedFeed, FeedAnalyzer } from './feed-workers.js';
 import { applyReconcile, emptyPlan, hasChanges, planReconcile } from './reconcile-events.js';
 
 const gzipAsync = promisify(gzip);
@@ -37,37 +39,30 @@ export interface RoomSyncDeps {
   logger: Logger;
   config: Pick<Config, 'publicUrl' | 'ics' | 'sync'>;
   fetcher: FeedFetcher;
+  analyzer: FeedAnalyzer;
   urlCipher: UrlCipher;
   pubsub: AppPubSub;
   metrics: Metrics;
 }
 
-export function windowAt(now: Date, sync: Config['sync']): { start: Date; end: Date } {
+export function windowAt(now: Date, sync: Pick<Config['sync'], 'windowPastMs' | 'windowFutureMs'>): ExpandWindow {
   return { start: new Date(now.getTime() - sync.windowPastMs), end: new Date(now.getTime() + sync.windowFutureMs) };
 }
 
-/** Instances of the window that are not cancelled, with the room's filter applied when one is given. */
-export function expandForRoom(
-  calendar: ParsedCalendar,
-  window: { start: Date; end: Date },
-  options: { defaultTimeZone: string; matcher?: ReturnType<typeof createRoomMatcher> },
-): { inWindow: CalendarInstance[]; matched: CalendarInstance[] } {
-  const inWindow = expandCalendar(calendar, window, { defaultTimeZone: options.defaultTimeZone }).filter(
-    (instance) => instance.status !== 'CANCELLED',
+/**
+ * Said to the owner of a room whose feed points more instances at it than
+ * are kept: the sync succeeded, with the earliest SYNC_MAX_EVENTS_PER_ROOM.
+ */
+function capWarning(analysis: AnalyzedFeed): string | null {
+  if (analysis.eventsMatched <= analysis.matched.length) return null;
+  return (
+    `${analysis.eventsMatched} events of the sync window point at this room; only the first ${analysis.matched.length} ` +
+    'by start time are kept (the server stores at most that many per room)'
   );
-  const { matcher } = options;
-  return { inWindow, matched: matcher ? inWindow.filter((instance) => eventRefersToRoom(matcher, instance)) : [] };
-}
-
-/** A message the room owner can act on; internal failures stay in the log. */
-export function describeSyncError(error: unknown): string {
-  if (error instanceof FeedFetchError || error instanceof IcsParseError) return error.message;
-  return 'Internal error while syncing the calendar (logged on the server)';
 }
 
 export function createRoomSyncer(deps: RoomSyncDeps) {
-  const { db, clock, logger, config, fetcher, urlCipher, pubsub, metrics } = deps;
-  const parsedFeeds = new ParsedFeedCache(config.sync.parsedFeedCacheSize);
+  const { db, clock, logger, config, fetcher, analyzer, urlCipher, pubsub, metrics } = deps;
 
   async function storedBody(roomId: string): Promise<string | null> {
     const snapshot = await db.icsFeedSnapshot.findUnique({ where: { roomId } });
@@ -86,19 +81,34 @@ export function createRoomSyncer(deps: RoomSyncDeps) {
     return { body: result.body, hash, changed: hash !== room.icsLastHash, etag: result.etag, lastModified: result.lastModified };
   }
 
-  async function calendarFor(roomId: string, hash: string, body: string | null): Promise<ParsedCalendar> {
-    const cached = parsedFeeds.get(roomId, hash);
-    if (cached) return cached;
-    const text = body ?? (await storedBody(roomId));
-    if (text === null) throw new Error('The stored feed body is missing');
-    const calendar = parseCalendar(text);
-    parsedFeeds.set(roomId, hash, calendar);
-    return calendar;
+  /**
+   * The feed's instances for the room, from a worker thread. An unchanged feed
+   * whose parse is no longer cached there is read from its stored snapshot.
+   */
+  async function analyze(room: Room, feed: { hash: string; body: string | null }, window: ExpandWindow): Promise<AnalyzedFeed> {
+    const job: FeedAnalysisJob = {
+      roomId: room.id,
+      hash: feed.hash,
+      text: feed.body,
+      window,
+      defaultTimeZone: config.ics.defaultTimeZone,
+      room: { publicUrl: config.publicUrl, name: room.name },
+      maxMatched: config.sync.maxEventsPerRoom,
+    };
+    let analysis = await analyzer.analyze(job);
+    if (analysis.kind === 'need-text') {
+      const text = await storedBody(room.id);
+      if (text === null) throw new Error('The stored feed body is missing');
+      analysis = await analyzer.analyze({ ...job, text });
+    }
+    if (analysis.kind === 'need-text') throw new Error('The feed worker asked for a text it was given');
+    return analysis;
   }
 
   async function recordFailure(room: Room, startedAt: Date, error: unknown): Promise<SyncReport> {
-    const message = describeSyncError(error);
-    if (!(error instanceof FeedFetchError || error instanceof IcsParseError)) {
+    // A message the room owner can act on; internal failures stay in the log.
+    const { message } = feedFailureOf(error);
+    if (!(error instanceof FeedError)) {
       logger.error({ err: error, roomId: room.id }, 'calendar sync failed unexpectedly');
     }
     const failures = room.icsFailureCount + 1;
@@ -135,12 +145,9 @@ export function createRoomSyncer(deps: RoomSyncDeps) {
     let report: SyncReport;
     try {
       const feed = await loadFeed(room);
-      const calendar = await calendarFor(roomId, feed.hash, feed.body);
       const window = windowAt(startedAt, config.sync);
-      const { inWindow, matched } = expandForRoom(calendar, window, {
-        defaultTimeZone: config.ics.defaultTimeZone,
-        matcher: createRoomMatcher(config.publicUrl, room.name),
-      });
+      const analysis = await analyze(room, feed, window);
+      const { matched } = analysis;
       const bodyGzip = feed.changed && feed.body !== null ? await gzipAsync(feed.body) : null;
       const status: SyncOutcome = feed.changed ? 'SUCCESS' : 'UNCHANGED';
 
@@ -160,15 +167,15 @@ export function createRoomSyncer(deps: RoomSyncDeps) {
           data: {
             icsLastSync: finishedAt,
             icsLastStatus: status,
-            icsLastError: null,
+            icsLastError: capWarning(analysis),
             icsLastDurationMs: finishedAt.getTime() - startedAt.getTime(),
             icsLastEtag: feed.etag,
             icsLastModified: feed.lastModified,
             icsLastHash: feed.hash,
             icsLastMatchDigest: matchDigest,
-            icsEventsInFeed: calendar.eventCount,
-            icsEventsInWindow: inWindow.length,
-            icsEventsMatched: matched.length,
+            icsEventsInFeed: analysis.eventsInFeed,
+            icsEventsInWindow: analysis.eventsInWindow,
+            icsEventsMatched: analysis.eventsMatched,
             icsEventsCreated: counts.created,
             icsEventsUpdated: counts.updated,
             icsEventsDeleted: counts.deleted,

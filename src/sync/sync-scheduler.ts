@@ -2,7 +2,10 @@
 // time (p-limit). A room is claimed with a lease in the database before it is
 // synced — `FOR UPDATE SKIP LOCKED` lets several server instances poll the
 // same table without ever claiming the same room — so one room never syncs
-// twice at once, here or anywhere else.
+// twice at once, here or anywhere else. Between rounds the scheduler sleeps
+// until the next room is due (one query), at most SYNC_POLL_INTERVAL_MS, so an
+// idle server does no work; a change of a room's schedule on this instance
+// wakes it at once (wake()), one on another instance within that interval.
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { Clock } from '../clock.js';
@@ -18,9 +21,13 @@ export interface SyncScheduler {
   /** Syncs one room now (owner's manual sync); null when a sync of it is already running. */
   syncNow(roomId: string): Promise<SyncReport | null>;
   start(): void;
+  /** A room's schedule changed (ICS enabled, URL or interval set): look for due rooms now. */
+  wake(): void;
   /** Stops polling and waits for in-flight syncs to finish. */
   stop(): Promise<void>;
 }
+
+const MIN_SLEEP_MS = 200;
 
 export function createSyncScheduler(deps: {
   db: Db;
@@ -36,7 +43,9 @@ export function createSyncScheduler(deps: {
   const leaseMs = config.ics.fetchTimeoutMs + 60_000;
   const inFlight = new Set<Promise<unknown>>();
   let timer: NodeJS.Timeout | undefined;
-  let polling: Promise<unknown> | undefined;
+  let started = false;
+  let round: Promise<void> | undefined;
+  let wokenDuringRound = false;
 
   // Claims return the whole rows, so a sync does not read its room again.
   async function claimDueRooms(max: number): Promise<Room[]> {
@@ -88,6 +97,43 @@ export function createSyncScheduler(deps: {
     }
   }
 
+  /** When the next room falls due: its next sync time, or a lease's end when it is leased; null when none is scheduled. */
+  async function nextDueAt(): Promise<Date | null> {
+    const [row] = await db.$queryRaw<Array<{ next: Date | null }>>`
+      SELECT min(GREATEST("icsNextSyncAt", COALESCE("icsLeaseUntil", "icsNextSyncAt"))) AS "next" FROM "Room"
+      WHERE "icsEnabled" AND "icsUrlEncrypted" IS NOT NULL AND "icsNextSyncAt" IS NOT NULL`;
+    return row?.next ?? null;
+  }
+
+  function sleep(delayMs: number) {
+    clearTimeout(timer);
+    timer = setTimeout(runRound, Math.max(0, Math.min(delayMs, config.sync.pollIntervalMs)));
+    timer.unref();
+  }
+
+  function runRound() {
+    if (round) {
+      wokenDuringRound = true; // run again once this round is over
+      return;
+    }
+    round = (async () => {
+      let delayMs: number = config.sync.pollIntervalMs;
+      try {
+        do {
+          wokenDuringRound = false;
+          await runDueSyncs();
+        } while (wokenDuringRound);
+        const next = await nextDueAt();
+        // The floor keeps a room due but not claimable this very instant (a lease ending now) from spinning the loop.
+        if (next) delayMs = Math.max(next.getTime() - clock.now().getTime(), MIN_SLEEP_MS);
+      } catch (error) {
+        logger.error({ err: error }, 'calendar sync round failed');
+      }
+      round = undefined;
+      if (started) sleep(wokenDuringRound ? 0 : delayMs);
+    })();
+  }
+
   return {
     runDueSyncs,
     async syncNow(roomId) {
@@ -95,19 +141,19 @@ export function createSyncScheduler(deps: {
       return room ? runClaimed(room) : null;
     },
     start() {
-      if (timer) return;
-      timer = setInterval(() => {
-        if (polling) return; // the previous round is still running
-        polling = runDueSyncs()
-          .catch((error: unknown) => logger.error({ err: error }, 'calendar sync round failed'))
-          .finally(() => (polling = undefined));
-      }, config.sync.pollIntervalMs);
-      timer.unref();
+      if (started) return;
+      started = true;
+      sleep(0);
+    },
+    wake() {
+      if (!started) return;
+      if (round) wokenDuringRound = true;
+      else sleep(0);
     },
     async stop() {
-      clearInterval(timer);
-      timer = undefined;
-      await polling;
+      started = false;
+      clearTimeout(timer);
+      await round;
       await Promise.allSettled([...inFlight]);
     },
   };

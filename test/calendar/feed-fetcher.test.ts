@@ -4,7 +4,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { gzipSync, deflateSync } from 'node:zlib';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createFeedFetcher,
@@ -50,6 +50,23 @@ function route(req: http.IncomingMessage, res: http.ServerResponse): void {
       return;
     case '/deflate.ics':
       res.writeHead(200, { 'content-encoding': 'deflate' }).end(deflateSync(CALENDAR));
+      return;
+    case '/br.ics':
+      res.writeHead(200, { 'content-encoding': 'br' }).end(brotliCompressSync(CALENDAR));
+      return;
+    case '/gzip-then-br.ics': // gzip applied first, then br
+      res.writeHead(200, { 'content-encoding': 'gzip, br' }).end(brotliCompressSync(gzipSync(CALENDAR)));
+      return;
+    case '/encoded': // ?as=<Content-Encoding>: a plain body labelled with any encoding
+      res.writeHead(200, { 'content-encoding': url.searchParams.get('as') ?? '' }).end(CALENDAR.repeat(200));
+      return;
+    case '/truncated.ics': // declares more than it sends, then closes
+      res.writeHead(200, { 'content-length': String(CALENDAR.length * 2) });
+      res.end(CALENDAR, () => req.socket.end());
+      return;
+    case '/reset.ics':
+      res.writeHead(200);
+      res.write('BEGIN:VCALENDAR\r\n', () => req.socket.resetAndDestroy());
       return;
     case '/redirect-to': // ?target=<absolute URL>
       res.writeHead(302, { location: url.searchParams.get('target') ?? '/' }).end();
@@ -158,9 +175,34 @@ describe('fetching', () => {
     expect(seen[0]).not.toHaveProperty('if-modified-since');
   });
 
-  it.each(['/gzip.ics', '/deflate.ics'])('decompresses %s', async (path) => {
+  it.each(['/gzip.ics', '/deflate.ics', '/br.ics', '/gzip-then-br.ics'])('decompresses %s', async (path) => {
     const result = await fetcher().fetch(`${base}${path}`);
     expect(result).toMatchObject({ kind: 'fetched', body: CALENDAR });
+  });
+
+  it('asks for the encodings it can decode', async () => {
+    await fetcher().fetch(`${base}/feed.ics`);
+    expect(seen[0]?.['accept-encoding']).toBe('gzip, deflate, br');
+  });
+
+  // These used to kill the process: the refused body's stream emitted an 'error' nobody listened to.
+  it.each(['zstd', 'UTF-8', 'gzip, zstd', 'compress', 'gzip, gzip, gzip, gzip'])(
+    'refuses Content-Encoding "%s" with a clear error, and keeps running',
+    async (encoding) => {
+      const error = await failure(fetcher().fetch(`${base}/encoded?as=${encodeURIComponent(encoding)}`));
+      expect(error.code).toBe('UNSUPPORTED_ENCODING');
+      expect(error.message).toContain(`Content-Encoding: ${encoding}`);
+      // The aborted body's error event fires on a later tick: give it one, then fetch again.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(await fetcher().fetch(`${base}/feed.ics`)).toMatchObject({ kind: 'fetched' });
+    },
+  );
+
+  it('reports a body that ends before its Content-Length, and a connection reset mid-body, as network errors', async () => {
+    expect((await failure(fetcher().fetch(`${base}/truncated.ics`))).code).toBe('NETWORK');
+    const reset = await failure(fetcher().fetch(`${base}/reset.ics`));
+    expect(reset.code).toBe('NETWORK');
+    expect(reset.message).toMatch(/reset|closed/);
   });
 
   it('reports a corrupt gzip body as a network error', async () => {
@@ -180,7 +222,7 @@ describe('fetching', () => {
     expect(error.message).toContain('text/html');
   });
 
-  it.each([404, 500])('reports HTTP %i with its status, without the secret path or query', async (status) => {
+  it.each([404, 500, 304])('reports HTTP %i with its status, without the secret path or query (304 too, when no validators were sent)', async (status) => {
     const error = await failure(fetcher().fetch(`${base}/status?code=${status}&token=s3cret`));
     expect(error.code).toBe('HTTP_STATUS');
     expect(error.httpStatus).toBe(status);

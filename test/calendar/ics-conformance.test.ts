@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { expandCalendar, parseCalendar, type CalendarInstance } from '../../src/calendar/ics-expand.js';
+import type { CalendarInstance } from '../../src/calendar/calendar-types.js';
+import { expandCalendar } from '../../src/calendar/ics-expand.js';
+import { parseCalendar } from '../../src/calendar/ics-parse.js';
 
 const corpusDir = fileURLToPath(new URL('../fixtures/ics-corpus/', import.meta.url));
 

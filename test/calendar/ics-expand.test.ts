@@ -1,7 +1,8 @@
 // Product behaviour of the ICS engine (the corpus conformance is in ics-conformance.test.ts).
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { expandCalendar, IcsParseError, parseCalendar } from '../../src/calendar/ics-expand.js';
+import { expandCalendar } from '../../src/calendar/ics-expand.js';
+import { IcsParseError, parseCalendar } from '../../src/calendar/ics-parse.js';
 
 const HOUR = 3_600_000;
 

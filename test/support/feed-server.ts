@@ -6,7 +6,10 @@ import type { AddressInfo } from 'node:net';
 
 export interface FeedResponse {
   status?: number;
-  body: string;
+  /** Sent as is: a Buffer for bytes that are not (or not only) UTF-8 text, e.g. compressed. */
+  body: string | Buffer;
+  /** Extra response headers, e.g. a Content-Encoding. */
+  headers?: Record<string, string>;
   /** Send an ETag (derived from the body) and answer If-None-Match with 304. */
   etag?: boolean;
   contentType?: string;
@@ -31,7 +34,7 @@ export async function startFeedServer(): Promise<FeedServer> {
     received.set(path, [...(received.get(path) ?? []), req.headers]);
     const response = responses.get(path);
     if (!response) return void res.writeHead(404).end('not found');
-    const headers: Record<string, string> = { 'content-type': response.contentType ?? 'text/calendar; charset=utf-8' };
+    const headers: Record<string, string> = { 'content-type': response.contentType ?? 'text/calendar; charset=utf-8', ...response.headers };
     if (response.etag) {
       const etag = `"${createHash('sha1').update(response.body).digest('hex')}"`;
       headers.etag = etag;
