@@ -7,6 +7,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { Config } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { withMigrationLock } from './migration-lock.js';
 import { applyPendingMigrations } from './migrations.js';
 import { createPGliteAdapterFactory } from './pglite-adapter.js';
 
@@ -34,7 +35,12 @@ export async function openDatabase(database: Config['database'], options: { pool
       db,
       engine: 'postgres',
       adapterFactory,
-      migrate: () => applyPendingMigrations(adapterFactory),
+      // One connection for the engine, so it releases its advisory lock on the
+      // connection that took it; our own lock makes instances wait their turn.
+      migrate: () =>
+        withMigrationLock(database.url, () =>
+          applyPendingMigrations(new PrismaPg({ connectionString: database.url, max: 1 })),
+        ),
       close: () => db.$disconnect(),
     };
   }
