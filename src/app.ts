@@ -37,7 +37,10 @@ export async function startApp({ config, clock = systemClock, logger = createLog
   if (secrets.usesDevJwtSecret) {
     logger.warn('No JWT_SECRET or JWT_JWKS_URL set: using the development secret in DATA_DIR (npm run token mints tokens for it)');
   }
-  const database = await openDatabase(config.database, { poolSize: config.sync.concurrency + 10 });
+  const database = await openDatabase(config.database, {
+    poolSize: config.sync.concurrency + 10,
+    onLockLost: (error) => logger.error({ err: error }, 'lost the lock on the data directory: another process may open it'),
+  });
   try {
     const applied = await database.migrate();
     logger.info({ engine: database.engine, applied }, applied.length ? 'database migrated' : 'database schema is up to date');
@@ -48,7 +51,7 @@ export async function startApp({ config, clock = systemClock, logger = createLog
 
   const urlCipher = createUrlCipher(secrets.icsEncryptionKey);
   const metrics = createMetrics({ db: database.db, clock });
-  const pubsub = createAppPubSub({ redisUrl: config.redisUrl, metrics });
+  const pubsub = createAppPubSub({ redisUrl: config.redisUrl, metrics, logger });
   const feedFetcher = createFeedFetcher({
     timeoutMs: config.ics.fetchTimeoutMs,
     maxBytes: config.ics.maxBytes,
