@@ -98,10 +98,13 @@ export function createRoomSyncer(deps: RoomSyncDeps) {
 
   async function recordFailure(room: Room, startedAt: Date, error: unknown): Promise<SyncReport> {
     const message = describeSyncError(error);
-    if (!(error instanceof FeedFetchError || error instanceof IcsParseError)) {
-      logger.error({ err: error, roomId: room.id }, 'calendar sync failed unexpectedly');
-    }
     const failures = room.icsFailureCount + 1;
+    // One line per failed sync, so operators see which feeds fail and why.
+    if (error instanceof FeedFetchError || error instanceof IcsParseError) {
+      logger.warn({ roomId: room.id, room: room.name, reason: message, failures }, 'calendar sync failed');
+    } else {
+      logger.error({ err: error, roomId: room.id, room: room.name, failures }, 'calendar sync failed unexpectedly');
+    }
     const finishedAt = clock.now();
     const durationMs = finishedAt.getTime() - startedAt.getTime();
     await db.room.update({
