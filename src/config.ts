@@ -16,6 +16,16 @@ function isKnownTimeZone(zone: string): boolean {
   }
 }
 
+/** An origin as browsers send it: scheme, host and port only, no path. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const envSchema = z
@@ -63,6 +73,15 @@ const envSchema = z
     WHEREBY_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.whereby.dev/v1'),
     WHEREBY_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     LOCAL_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+
+    // Deployment (h8deploy)
+    CORS_ORIGINS: z
+      .string()
+      .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+      .refine((origins) => origins.every((origin) => origin === '*' || isOrigin(origin)), {
+        message: 'must be * or a comma-separated list of origins such as https://app.example.com',
+      })
+      .default([]),
   })
   .refine((env) => !(env.JWT_SECRET && env.JWT_JWKS_URL), {
     message: 'set JWT_SECRET or JWT_JWKS_URL, not both',
@@ -116,6 +135,8 @@ export type Config = {
     localWebhookSecret?: string;
   };
   shutdownTimeoutMs: number;
+  /** Origins allowed to call the API from a browser ('*': any); empty: same origin only. */
+  corsOrigins: string[];
 };
 
 export class ConfigError extends Error {
@@ -178,5 +199,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       localWebhookSecret: e.LOCAL_WEBHOOK_SECRET,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    corsOrigins: e.CORS_ORIGINS,
   };
 }
