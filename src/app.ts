@@ -52,6 +52,8 @@ export async function startApp({ config, clock = systemClock, logger = createLog
   const urlCipher = createUrlCipher(secrets.icsEncryptionKey);
   const metrics = createMetrics({ db: database.db, clock });
   const pubsub = createAppPubSub({ redisUrl: config.redisUrl, metrics, logger });
+  // The first subscriptions should find Redis connected; an outage does not stop the start.
+  await pubsub.connected(5_000);
   const feedFetcher = createFeedFetcher({
     timeoutMs: config.ics.fetchTimeoutMs,
     maxBytes: config.ics.maxBytes,
@@ -86,6 +88,8 @@ export async function startApp({ config, clock = systemClock, logger = createLog
   };
   const http = createHttpServer(services, createTokenVerifier(secrets.jwt));
   const address = await http.listen(config.port, config.host).catch(async (error: unknown) => {
+    await feedFetcher.close();
+    await pubsub.close();
     await database.close();
     throw error;
   });

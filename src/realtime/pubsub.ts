@@ -26,6 +26,8 @@ export interface AppPubSub {
   subscribe<K extends keyof AppTopics>(topic: K, id: AppTopics[K][0]): AsyncIterableIterator<AppTopics[K][1]>;
   /** Why this instance cannot serve subscriptions (for /ready), or undefined when it can. */
   unavailable(): string | undefined;
+  /** Resolves once Redis is connected, or after `timeoutMs` when it is not (the server starts anyway). */
+  connected(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -130,6 +132,17 @@ export function createAppPubSub(options: { redisUrl?: string; metrics: Metrics; 
       return counted(untyped.subscribe(topic, id), () => options.metrics.subscriptionEnded(topic));
     },
     unavailable: () => (redisReady() ? undefined : 'redis unreachable'),
+    async connected(timeoutMs) {
+      if (!redis) return;
+      const clients = [redis.publishClient, redis.subscribeClient];
+      const ready = clients.map((client) =>
+        client.status === 'ready' ? undefined : new Promise<void>((resolve) => client.once('ready', () => resolve())),
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      await Promise.race([Promise.all(ready), timeout]);
+      clearTimeout(timer);
+    },
     async close() {
       if (!redis) return;
       await Promise.all(

@@ -65,4 +65,20 @@ describe('a Redis outage', () => {
     expect(open.received[0]?.data?.roomUpdated).toMatchObject({ name });
     open.unsubscribe();
   });
+
+  it('does not stop a server from starting: it serves queries, reports Redis on /ready, and heals once Redis is up', async () => {
+    const later = await startTestRedis();
+    await later.stop();
+    const early = await startTestServer('pglite', { env: { REDIS_URL: later.url } });
+    try {
+      expect(await readiness(early)).toEqual({ status: 503, body: { status: 'redis unreachable' } });
+      const created = await early.request(CreateRoom, { input: { name: `early-${randomBytes(4).toString('hex')}` } }, { as: 'alice' });
+      expect(created.body.errors).toBeUndefined();
+      await later.start();
+      await waitForReadiness(early, 200);
+    } finally {
+      await early.close();
+      await later.stop();
+    }
+  });
 });
