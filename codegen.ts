@@ -23,6 +23,8 @@ const config: CodegenConfig = {
     },
   },
   importExtension: '.js',
+  // The production image builds the room page without test/: no test documents there.
+  ignoreNoDocuments: true,
   silent: true,
 };
 

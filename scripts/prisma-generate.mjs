@@ -7,7 +7,15 @@
 // this one command only. Migrations run on Prisma's WASM schema engine instead
 // (src/db/migrations.ts).
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+
+// A production install (`npm ci --omit=dev`) has no Prisma CLI: the client was
+// generated and compiled into dist/ by the build (scripts/build-production.sh).
+if (!existsSync(fileURLToPath(new URL('../node_modules/prisma/package.json', import.meta.url)))) {
+  console.error('prisma CLI not installed (production install): skipping prisma generate');
+  process.exit(0);
+}
 
 const env = {
   ...process.env,

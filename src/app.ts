@@ -39,7 +39,10 @@ export async function startApp({ config, clock = systemClock, logger = createLog
   if (secrets.usesDevJwtSecret) {
     logger.warn('No JWT_SECRET or JWT_JWKS_URL set: using the development secret in DATA_DIR (npm run token mints tokens for it)');
   }
-  const database = await openDatabase(config.database, { poolSize: config.sync.concurrency + 10 });
+  const database = await openDatabase(config.database, {
+    poolSize: config.sync.concurrency + 10,
+    onLockLost: (error) => logger.error({ err: error }, 'lost the lock on the data directory: another process may open it'),
+  });
   try {
     const applied = await database.migrate();
     logger.info({ engine: database.engine, applied }, applied.length ? 'database migrated' : 'database schema is up to date');
@@ -50,7 +53,9 @@ export async function startApp({ config, clock = systemClock, logger = createLog
 
   const urlCipher = createUrlCipher(secrets.icsEncryptionKey);
   const metrics = createMetrics({ db: database.db, clock });
-  const pubsub = createAppPubSub({ redisUrl: config.redisUrl, metrics });
+  const pubsub = createAppPubSub({ redisUrl: config.redisUrl, metrics, logger });
+  // The first subscriptions should find Redis connected; an outage does not stop the start.
+  await pubsub.connected(5_000);
   const feedFetcher = createFeedFetcher({
     timeoutMs: config.ics.fetchTimeoutMs,
     maxBytes: config.ics.maxBytes,
@@ -90,6 +95,8 @@ export async function startApp({ config, clock = systemClock, logger = createLog
   const http = createHttpServer(services, createTokenVerifier(secrets.jwt));
   const address = await http.listen(config.port, config.host).catch(async (error: unknown) => {
     await feedAnalyzer.close();
+    await feedFetcher.close();
+    await pubsub.close();
     await database.close();
     throw error;
   });

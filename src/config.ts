@@ -17,6 +17,16 @@ function isKnownTimeZone(zone: string): boolean {
   }
 }
 
+/** An origin as browsers send it: scheme, host and port only, no path. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const envSchema = z
@@ -69,6 +79,15 @@ const envSchema = z
     LOCAL_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     // Room page (web/): where `npm run build:web` put the built client.
     WEB_DIR: z.string().min(1).default('./web/dist'),
+
+    // Deployment (h8deploy)
+    CORS_ORIGINS: z
+      .string()
+      .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+      .refine((origins) => origins.every((origin) => origin === '*' || isOrigin(origin)), {
+        message: 'must be * or a comma-separated list of origins such as https://app.example.com',
+      })
+      .default([]),
   })
   .refine((env) => !(env.JWT_SECRET && env.JWT_JWKS_URL), {
     message: 'set JWT_SECRET or JWT_JWKS_URL, not both',
@@ -129,6 +148,8 @@ export type Config = {
   shutdownTimeoutMs: number;
   /** The built room page client (index.html and assets/). */
   web: { dir: string };
+  /** Origins allowed to call the API from a browser ('*': any); empty: same origin only. */
+  corsOrigins: string[];
 };
 
 export class ConfigError extends Error {
@@ -194,5 +215,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     web: { dir: path.resolve(e.WEB_DIR) },
+    corsOrigins: e.CORS_ORIGINS,
   };
 }

@@ -187,7 +187,7 @@ function blockedAddress(host: string, address: string): FeedFetchError {
   const resolved = host === address || host === `[${address}]` ? '' : ` (${address})`;
   return new FeedFetchError(
     'BLOCKED_ADDRESS',
-    `${host}${resolved} is a local, private or otherwise internal network address; this server does not fetch calendars from such addresses`,
+    `${host}${resolved} is a local, private or otherwise internal network address; this server does not fetch calendars from such addresses (the operator setting ICS_ALLOW_PRIVATE_NETWORKS=true allows them)`,
   );
 }
 

@@ -7,6 +7,8 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { Config } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { lockDataDirectory } from './data-dir-lock.js';
+import { withMigrationLock } from './migration-lock.js';
 import { applyPendingMigrations } from './migrations.js';
 import { createPGliteAdapterFactory } from './pglite-adapter.js';
 
@@ -26,7 +28,10 @@ export interface Database {
  * sync concurrency plus headroom for requests, so syncs never wait on each other
  * for a connection.
  */
-export async function openDatabase(database: Config['database'], options: { poolSize?: number } = {}): Promise<Database> {
+export async function openDatabase(
+  database: Config['database'],
+  options: { poolSize?: number; onLockLost?: (error: Error) => void } = {},
+): Promise<Database> {
   if (database.kind === 'postgres') {
     const adapterFactory = new PrismaPg({ connectionString: database.url, max: options.poolSize ?? 10 });
     const db = new PrismaClient({ adapter: adapterFactory });
@@ -34,22 +39,34 @@ export async function openDatabase(database: Config['database'], options: { pool
       db,
       engine: 'postgres',
       adapterFactory,
-      migrate: () => applyPendingMigrations(adapterFactory),
+      // One connection for the engine, so it releases its advisory lock on the
+      // connection that took it; our own lock makes instances wait their turn.
+      migrate: () =>
+        withMigrationLock(database.url, () =>
+          applyPendingMigrations(new PrismaPg({ connectionString: database.url, max: 1 })),
+        ),
       close: () => db.$disconnect(),
     };
   }
   await mkdir(database.dataDir, { recursive: true });
-  const pglite = await PGlite.create(database.dataDir);
+  const unlock = await lockDataDirectory(database.dataDir, options.onLockLost);
+  const pglite = await PGlite.create(database.dataDir).catch(async (error: unknown) => {
+    await unlock();
+    throw error;
+  });
   const adapterFactory = createPGliteAdapterFactory(pglite);
   const db = new PrismaClient({ adapter: adapterFactory });
+  let closing: Promise<void> | undefined;
   return {
     db,
     engine: 'pglite',
     adapterFactory,
     migrate: () => applyPendingMigrations(adapterFactory),
-    close: async () => {
-      await db.$disconnect();
-      if (!pglite.closed) await pglite.close();
-    },
+    close: () =>
+      (closing ??= (async () => {
+        await db.$disconnect();
+        if (!pglite.closed) await pglite.close();
+        await unlock();
+      })()),
   };
 }

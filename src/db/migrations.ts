@@ -12,6 +12,7 @@ import * as engineBindings from '@prisma/schema-engine-wasm/schema_engine_bg';
 import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm';
 import {
   bindMigrationAwareSqlAdapterFactory,
+  type SqlDriverAdapter,
   type SqlMigrationAwareDriverAdapterFactory,
 } from '@prisma/driver-adapter-utils';
 
@@ -25,13 +26,32 @@ export class MigrationError extends Error {
 
 let wasmLoaded: Promise<void> | undefined;
 
+/**
+ * The engine arms a 10 s timer for each advisory-lock wait and never clears
+ * it (its bindings import setTimeout but not clearTimeout): `npm run
+ * db:migrate` lingered 10 s after finishing. Unref'd, the timers still fire
+ * while the process has work, and no longer keep an idle one alive.
+ */
+function withUnrefTimers(bindings: object): WebAssembly.ModuleImports {
+  const timers = Object.entries(bindings).filter(([name]) => name.startsWith('__wbg_setTimeout_'));
+  return {
+    ...(bindings as WebAssembly.ModuleImports),
+    ...Object.fromEntries(
+      timers.map(([name, setTimer]) => [
+        name,
+        (...args: unknown[]) => (setTimer as (...a: unknown[]) => NodeJS.Timeout)(...args).unref(),
+      ]),
+    ),
+  };
+}
+
 /** Instantiates the engine's WASM module once per process. */
 function loadSchemaEngineWasm(): Promise<void> {
   wasmLoaded ??= (async () => {
     const bindingsUrl = import.meta.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
     const wasmBytes = await readFile(new URL('./schema_engine_bg.wasm', bindingsUrl));
     const module = await WebAssembly.compile(wasmBytes);
-    const instance = await WebAssembly.instantiate(module, { './schema_engine_bg.js': engineBindings });
+    const instance = await WebAssembly.instantiate(module, { './schema_engine_bg.js': withUnrefTimers(engineBindings) });
     const bindings = engineBindings as unknown as { __wbg_set_wasm(exports: WebAssembly.Exports): void };
     bindings.__wbg_set_wasm(instance.exports);
     const start = instance.exports.__wbindgen_start;
@@ -40,18 +60,51 @@ function loadSchemaEngineWasm(): Promise<void> {
   return wasmLoaded;
 }
 
+/** Disposes an adapter once, however many times it is asked to. */
+function disposedOnce(adapter: SqlDriverAdapter): SqlDriverAdapter {
+  let disposing: Promise<void> | undefined;
+  return Object.assign(Object.create(adapter) as SqlDriverAdapter, {
+    dispose: () => (disposing ??= adapter.dispose()),
+  });
+}
+
+/**
+ * An engine and the connections it opened. `engine.free()` does not close
+ * them: the pool left behind kept the engine's advisory lock (taken and
+ * released on different pooled connections) until pg's 10 s idle timeout, so
+ * the next instance or `npm run db:migrate` waited or timed out.
+ */
 async function openEngine(
   adapterFactory: SqlMigrationAwareDriverAdapterFactory,
   schemaPath: string,
   onLog: (message: string) => void,
-): Promise<SchemaEngine> {
+): Promise<{ engine: SchemaEngine; close(): Promise<void> }> {
   await loadSchemaEngineWasm();
   const schema = await readFile(schemaPath, 'utf8');
-  return (engineBindings.SchemaEngine as typeof SchemaEngine).new(
+  const opened: SqlDriverAdapter[] = [];
+  const track = (adapter: SqlDriverAdapter) => {
+    const once = disposedOnce(adapter);
+    opened.push(once);
+    return once;
+  };
+  const tracking: SqlMigrationAwareDriverAdapterFactory = {
+    provider: adapterFactory.provider,
+    adapterName: adapterFactory.adapterName,
+    connect: async () => track(await adapterFactory.connect()),
+    connectToShadowDb: async () => track(await adapterFactory.connectToShadowDb()),
+  };
+  const engine = await (engineBindings.SchemaEngine as typeof SchemaEngine).new(
     { datamodels: [[schemaPath, schema]] },
     (message: string) => onLog(message),
-    bindMigrationAwareSqlAdapterFactory(adapterFactory),
+    bindMigrationAwareSqlAdapterFactory(tracking),
   );
+  return {
+    engine,
+    async close() {
+      engine.free();
+      await Promise.all(opened.map((adapter) => adapter.dispose()));
+    },
+  };
 }
 
 /** Reads the migration folders in name (= timestamp) order. */
@@ -102,14 +155,14 @@ export async function applyPendingMigrations(
   const unreadable = migrationsList.migrationDirectories.find((dir) => dir.migrationFile.content.tag === 'error');
   if (unreadable) throw new MigrationError(`Cannot read migration ${unreadable.path}/migration.sql`);
 
-  const engine = await openEngine(adapterFactory, options.schemaPath ?? defaultSchemaPath, options.onLog ?? (() => {}));
+  const { engine, close } = await openEngine(adapterFactory, options.schemaPath ?? defaultSchemaPath, options.onLog ?? (() => {}));
   try {
     const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: noFilters });
     return appliedMigrationNames;
   } catch (error) {
     throw new MigrationError(`Database migration failed: ${describeEngineError(error)}`);
   } finally {
-    engine.free();
+    await close();
   }
 }
 
@@ -124,7 +177,7 @@ export async function diffMigrationsToSchema(
 ): Promise<string> {
   const schemaPath = options.schemaPath ?? defaultSchemaPath;
   const migrationsList = await readMigrationList(options.migrationsDir ?? defaultMigrationsDir);
-  const engine = await openEngine(adapterFactory, schemaPath, () => {});
+  const { engine, close } = await openEngine(adapterFactory, schemaPath, () => {});
   try {
     const schema = await readFile(schemaPath, 'utf8');
     const from =
@@ -143,6 +196,6 @@ export async function diffMigrationsToSchema(
   } catch (error) {
     throw new MigrationError(`Cannot compute the migration: ${describeEngineError(error)}`);
   } finally {
-    engine.free();
+    await close();
   }
 }

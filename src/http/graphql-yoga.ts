@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import type { AppServices } from '../app-services.js';
 import { AuthenticationError, bearerToken, type TokenVerifier } from '../auth/token-verifier.js';
 import type { Viewer } from '../auth/viewer.js';
+import { graphqlOperationMetrics } from '../observability/graphql-metrics.js';
 import type { AppContext } from '../schema/context.js';
 import { requestError } from '../schema/errors.js';
 import { schema } from '../schema/index.js';
@@ -31,6 +33,11 @@ export function createGraphqlYoga(services: AppServices, verifyToken: TokenVerif
     graphqlEndpoint: '/graphql',
     logging: services.logger,
     graphiql: { subscriptionsProtocol: 'WS', title: 'roomcal' },
+    renderGraphiQL, // GraphiQL's assets from the installed package, not a CDN (works offline)
+    // CORS_ORIGINS: same origin only by default. Tokens travel in the
+    // Authorization header, never in cookies, so no credentials.
+    cors: services.config.corsOrigins.length > 0 ? { origin: services.config.corsOrigins, credentials: false } : false,
+    plugins: [graphqlOperationMetrics(services.metrics.registry)],
     maskedErrors: {
       // Errors meant for clients carry a code and pass through; the rest are
       // replaced by a generic message, and logged here with their stack.

@@ -48,6 +48,8 @@ export function createHttpServer(services: AppServices, verifyToken: TokenVerifi
     if (path === '/health') return sendJson(res, 200, { status: 'ok' });
     if (path === '/ready') {
       if (shuttingDown) return sendJson(res, 503, { status: 'shutting down' });
+      const pubsubProblem = services.pubsub.unavailable();
+      if (pubsubProblem) return sendJson(res, 503, { status: pubsubProblem });
       try {
         await services.db.$queryRaw`SELECT 1`;
         return sendJson(res, 200, { status: 'ready' });

@@ -3,8 +3,10 @@
 // unchanged. With REDIS_URL every instance sees every instance's events;
 // without it, events stay in this process.
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { GraphQLError } from 'graphql';
 import { createPubSub } from 'graphql-yoga';
 import { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 
 export type AppTopics = {
@@ -20,7 +22,12 @@ export type AppTopics = {
 
 export interface AppPubSub {
   publish<K extends keyof AppTopics>(topic: K, id: AppTopics[K][0], payload: AppTopics[K][1]): void;
+  /** Throws a SERVICE_UNAVAILABLE GraphQL error while Redis is unreachable. */
   subscribe<K extends keyof AppTopics>(topic: K, id: AppTopics[K][0]): AsyncIterableIterator<AppTopics[K][1]>;
+  /** Why this instance cannot serve subscriptions (for /ready), or undefined when it can. */
+  unavailable(): string | undefined;
+  /** Resolves once Redis is connected, or after `timeoutMs` when it is not (the server starts anyway). */
+  connected(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -54,11 +61,63 @@ function counted<T>(source: AsyncIterator<T>, onEnd: () => void): AsyncIterableI
   };
 }
 
-export function createAppPubSub(options: { redisUrl?: string; metrics: Metrics }): AppPubSub {
+/**
+ * One ioredis connection that never crashes or floods the log: commands fail
+ * at once while Redis is unreachable (no offline queue that a later reconnect
+ * would replay stale), and errors are logged once per outage, not per retry.
+ * ioredis reconnects on its own (every 2 s at most) and re-subscribes.
+ */
+function redisConnection(url: string, role: 'publish' | 'subscribe', logger: Logger): Redis {
+  const client = new Redis(url, { enableOfflineQueue: false, lazyConnect: false });
+  let down = false;
+  client.on('error', (error: Error) => {
+    if (down) return;
+    down = true;
+    logger.error({ err: error, redis: role }, 'Redis unreachable: subscriptions across instances are paused until it is back');
+  });
+  client.on('ready', () => {
+    if (!down) return;
+    down = false;
+    logger.info({ redis: role }, 'Redis connection restored');
+  });
+  return client;
+}
+
+/** The calls the Redis event target makes, with failures logged instead of left unhandled (they crashed the process). */
+function failSoft(client: Redis, logger: Logger): Redis {
+  const logged = (command: string) => (error: Error) => logger.debug({ err: error, command }, 'Redis command failed');
+  return {
+    on: client.on.bind(client),
+    publish: (channel: string, message: string) => client.publish(channel, message).catch(logged('publish')),
+    subscribe: (channel: string) => client.subscribe(channel).catch(logged('subscribe')),
+    unsubscribe: (channel: string) => client.unsubscribe(channel).catch(logged('unsubscribe')),
+  } as unknown as Redis;
+}
+
+function liveUpdatesUnavailable(): GraphQLError {
+  return new GraphQLError('Live updates are unavailable: the server cannot reach Redis. Retry in a moment.', {
+    extensions: { code: 'SERVICE_UNAVAILABLE' },
+  });
+}
+
+export function createAppPubSub(options: { redisUrl?: string; metrics: Metrics; logger: Logger }): AppPubSub {
   const redis = options.redisUrl
-    ? { publishClient: new Redis(options.redisUrl), subscribeClient: new Redis(options.redisUrl) }
+    ? {
+        publishClient: redisConnection(options.redisUrl, 'publish', options.logger),
+        subscribeClient: redisConnection(options.redisUrl, 'subscribe', options.logger),
+      }
     : undefined;
-  const pubsub = createPubSub<AppTopics>(redis ? { eventTarget: createRedisEventTarget(redis) } : {});
+  const redisReady = () => !redis || (redis.publishClient.status === 'ready' && redis.subscribeClient.status === 'ready');
+  const pubsub = createPubSub<AppTopics>(
+    redis
+      ? {
+          eventTarget: createRedisEventTarget({
+            publishClient: failSoft(redis.publishClient, options.logger),
+            subscribeClient: failSoft(redis.subscribeClient, options.logger),
+          }),
+        }
+      : {},
+  );
   // Yoga's conditional tuple types do not follow a generic K; every topic here is (id, payload).
   const untyped = pubsub as unknown as {
     publish(topic: string, id: string, payload: unknown): void;
@@ -67,11 +126,30 @@ export function createAppPubSub(options: { redisUrl?: string; metrics: Metrics }
   return {
     publish: (topic, id, payload) => untyped.publish(topic, id, payload),
     subscribe(topic, id) {
+      // Without Redis a subscriber would silently miss other instances' events.
+      if (!redisReady()) throw liveUpdatesUnavailable();
       options.metrics.subscriptionStarted(topic);
       return counted(untyped.subscribe(topic, id), () => options.metrics.subscriptionEnded(topic));
     },
+    unavailable: () => (redisReady() ? undefined : 'redis unreachable'),
+    async connected(timeoutMs) {
+      if (!redis) return;
+      const clients = [redis.publishClient, redis.subscribeClient];
+      const ready = clients.map((client) =>
+        client.status === 'ready' ? undefined : new Promise<void>((resolve) => client.once('ready', () => resolve())),
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      await Promise.race([Promise.all(ready), timeout]);
+      clearTimeout(timer);
+    },
     async close() {
-      if (redis) await Promise.all([redis.publishClient.quit(), redis.subscribeClient.quit()]);
+      if (!redis) return;
+      await Promise.all(
+        [redis.publishClient, redis.subscribeClient].map((client) =>
+          client.status === 'ready' ? client.quit().then(() => undefined, () => client.disconnect()) : client.disconnect(),
+        ),
+      );
     },
   };
 }

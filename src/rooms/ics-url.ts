@@ -25,7 +25,7 @@ export function normalizeIcsUrl(input: string, policy: IcsUrlPolicy): IcsUrlChec
     return { ok: false, problem: 'ICS URL is not a valid URL' };
   }
   if (url.protocol === 'http:' && !policy.allowHttp) {
-    return { ok: false, problem: 'ICS URL must use https:// (or webcal://); plain http is not allowed on this server' };
+    return { ok: false, problem: 'ICS URL must use https:// (or webcal://); plain http is not allowed on this server (the operator setting ICS_ALLOW_HTTP=true allows it)' };
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     return { ok: false, problem: `ICS URL scheme "${url.protocol.replace(':', '')}" is not supported: use https:// or webcal://` };

@@ -108,10 +108,13 @@ export function createRoomSyncer(deps: RoomSyncDeps) {
   async function recordFailure(room: Room, startedAt: Date, error: unknown): Promise<SyncReport> {
     // A message the room owner can act on; internal failures stay in the log.
     const { message } = feedFailureOf(error);
-    if (!(error instanceof FeedError)) {
-      logger.error({ err: error, roomId: room.id }, 'calendar sync failed unexpectedly');
-    }
     const failures = room.icsFailureCount + 1;
+    // One line per failed sync, so operators see which feeds fail and why.
+    if (error instanceof FeedError) {
+      logger.warn({ roomId: room.id, room: room.name, reason: message, failures }, 'calendar sync failed');
+    } else {
+      logger.error({ err: error, roomId: room.id, room: room.name, failures }, 'calendar sync failed unexpectedly');
+    }
     const finishedAt = clock.now();
     const durationMs = finishedAt.getTime() - startedAt.getTime();
     await db.room.update({

@@ -58,14 +58,50 @@ describe('operations', () => {
     await expect.poll(() => metric(server, /^roomcal_active_subscriptions\{topic="room:updated"\}/)).toBe(0);
   });
 
-  it('mints a development token that the server accepts (npm run token)', async () => {
+  it('mints a development token that the server accepts, printing only the token (npm run -s token)', async () => {
     const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/mint-token.ts', '--sub', 'dev-user'], {
+    const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'token', '--', '--sub', 'dev-user'], {
       cwd: projectRoot,
-      env: { PATH: process.env.PATH ?? '', DATA_DIR: server.app.services.config.dataDir, JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256' },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: server.app.services.config.dataDir, JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256' },
     });
+    expect(stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
     const created = await server.request(CreateRoom, { input: { name: 'dev-room' } }, { authorization: `Bearer ${stdout.trim()}` });
     expect(created.body.data?.createRoom).toMatchObject({ __typename: 'CreateRoomSuccess', room: { name: 'dev-room', isOwner: true } });
+  });
+
+  it('counts GraphQL operations and their latency on /metrics', async () => {
+    await server.request(RoomByName, { name: 'ops' });
+    await server.request(RoomByName, { name: 'ops' });
+    expect(await metric(server, /^graphql_envelop_request_duration_count\{operationName="RoomByName"/)).toBeGreaterThanOrEqual(2);
+    expect(await metric(server, /^graphql_envelop_request\{operationName="RoomByName"/)).toBeGreaterThanOrEqual(2);
+  });
+
+  it('serves GraphiQL from the installed package, with nothing loaded from a CDN', async () => {
+    const page = await (await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html' } })).text();
+    expect(page).toContain('<title>roomcal</title>');
+    expect(page).toContain('YogaGraphiQL.renderYogaGraphiQL');
+    expect(page).not.toMatch(/<(script|link)[^>]+(src|href)="https?:/);
+  });
+
+  it('allows no cross-origin browser calls unless CORS_ORIGINS names the origin, and never with credentials', async () => {
+    const preflight = (url: string, origin: string) =>
+      fetch(`${url}/graphql`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+      });
+    const closed = await preflight(server.url, 'https://evil.example');
+    expect(closed.headers.get('access-control-allow-origin')).toBeNull();
+
+    const open = await startTestServer('pglite', { env: { CORS_ORIGINS: 'https://app.example.com, https://admin.example.com' } });
+    try {
+      const allowed = await preflight(open.url, 'https://admin.example.com');
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://admin.example.com');
+      expect(allowed.headers.get('access-control-allow-credentials')).toBeNull();
+      const other = await preflight(open.url, 'https://evil.example');
+      expect(other.headers.get('access-control-allow-origin')).not.toBe('https://evil.example');
+    } finally {
+      await open.close();
+    }
   });
 
   it('masks internal errors for clients and reports not-ready when the database is gone', async () => {
