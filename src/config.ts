@@ -16,6 +16,30 @@ function isKnownTimeZone(zone: string): boolean {
   }
 }
 
+const count = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+
+// Hostile requests (README "Limits"): GraphQL document and response bounds,
+// per-client rate limits, token lifetimes and who may read /metrics.
+const requestLimitSettings = {
+  GRAPHQL_MAX_BODY_BYTES: count(1024, 25_000_000, 100 * 1024),
+  GRAPHQL_MAX_TOKENS: count(100, 100_000, 2000),
+  GRAPHQL_MAX_DEPTH: count(2, 100, 10),
+  GRAPHQL_MAX_ALIASES: count(0, 1000, 15),
+  GRAPHQL_MAX_DIRECTIVES: count(0, 1000, 20),
+  GRAPHQL_MAX_COST: count(10, 1_000_000, 5000),
+  GRAPHQL_EXECUTION_TIMEOUT_MS: count(100, 600_000, 10_000),
+  GRAPHQL_MAX_RESPONSE_BYTES: count(1024, 100 * 1024 * 1024, 1024 * 1024),
+  RATE_LIMIT_MUTATIONS: count(1, 1_000_000, 60),
+  RATE_LIMIT_EXPENSIVE_MUTATIONS: count(1, 1_000_000, 10),
+  RATE_LIMIT_WEBSOCKET_CONNECTIONS: count(1, 1_000_000, 30),
+  RATE_LIMIT_SUBSCRIPTIONS: count(1, 1_000_000, 30),
+  RATE_LIMIT_WINDOW_SECONDS: count(1, 86_400, 60),
+  TRUST_PROXY: booleanFlag.default(false),
+  JWT_MAX_LIFETIME_SECONDS: count(60, 7 * 86_400, 24 * 3600),
+  JWT_CLOCK_SKEW_SECONDS: count(0, 600, 60),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+};
+
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const envSchema = z
@@ -63,6 +87,7 @@ const envSchema = z
     WHEREBY_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.whereby.dev/v1'),
     WHEREBY_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     LOCAL_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    ...requestLimitSettings,
   })
   .refine((env) => !(env.JWT_SECRET && env.JWT_JWKS_URL), {
     message: 'set JWT_SECRET or JWT_JWKS_URL, not both',
@@ -116,6 +141,33 @@ export type Config = {
     localWebhookSecret?: string;
   };
   shutdownTimeoutMs: number;
+  limits: {
+    graphql: {
+      maxBodyBytes: number;
+      maxTokens: number;
+      maxDepth: number;
+      maxAliases: number;
+      maxDirectives: number;
+      maxCost: number;
+      executionTimeoutMs: number;
+      maxResponseBytes: number;
+    };
+    /** Allowed per client (user id, or IP for anonymous callers) in each window. */
+    rate: {
+      windowSeconds: number;
+      mutations: number;
+      expensiveMutations: number;
+      /** Per IP. */
+      websocketConnections: number;
+      /** Per WebSocket connection. */
+      subscriptions: number;
+    };
+    /** Take the client address from the last X-Forwarded-For hop (behind one reverse proxy). */
+    trustProxy: boolean;
+  };
+  tokens: { maxLifetimeSeconds: number; clockSkewSeconds: number };
+  /** Bearer token for /metrics; unset: /metrics is not served. */
+  metricsToken?: string;
 };
 
 export class ConfigError extends Error {
@@ -135,7 +187,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? 'environment');
         const value = present[name];
-        const shown = value === undefined || /SECRET|KEY|_URL/.test(name) ? '' : ` (got "${value}")`;
+        const shown = value === undefined || /SECRET|KEY|TOKEN|_URL/.test(name) ? '' : ` (got "${value}")`;
         return `${name}: ${issue.message}${shown}`;
       }),
     );
@@ -178,5 +230,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       localWebhookSecret: e.LOCAL_WEBHOOK_SECRET,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    limits: {
+      graphql: {
+        maxBodyBytes: e.GRAPHQL_MAX_BODY_BYTES,
+        maxTokens: e.GRAPHQL_MAX_TOKENS,
+        maxDepth: e.GRAPHQL_MAX_DEPTH,
+        maxAliases: e.GRAPHQL_MAX_ALIASES,
+        maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+        maxCost: e.GRAPHQL_MAX_COST,
+        executionTimeoutMs: e.GRAPHQL_EXECUTION_TIMEOUT_MS,
+        maxResponseBytes: e.GRAPHQL_MAX_RESPONSE_BYTES,
+      },
+      rate: {
+        windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+        mutations: e.RATE_LIMIT_MUTATIONS,
+        expensiveMutations: e.RATE_LIMIT_EXPENSIVE_MUTATIONS,
+        websocketConnections: e.RATE_LIMIT_WEBSOCKET_CONNECTIONS,
+        subscriptions: e.RATE_LIMIT_SUBSCRIPTIONS,
+      },
+      trustProxy: e.TRUST_PROXY,
+    },
+    tokens: { maxLifetimeSeconds: e.JWT_MAX_LIFETIME_SECONDS, clockSkewSeconds: e.JWT_CLOCK_SKEW_SECONDS },
+    metricsToken: e.METRICS_TOKEN,
   };
 }

@@ -49,7 +49,7 @@ describe('operations', () => {
   });
 
   it('counts open subscriptions until they end', async () => {
-    const client = server.wsClient({ authorization: `Bearer ${await tokenFor('owner')}` });
+    const client = server.wsClient({ authorization: `Bearer ${await tokenFor('owner', { now: clock.now(), expiresIn: '12h' })}` });
     const stream = wsSubscribe(client, RoomUpdated, { name: 'ops' });
     await server.waitForSubscribers('room:updated', 1);
     await server.request(UpdateRoom, { name: 'ops', input: { platform: 'WHEREBY' } }, { as: 'owner' });
