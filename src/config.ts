@@ -34,6 +34,7 @@ const requestLimitSettings = {
   RATE_LIMIT_WEBSOCKET_CONNECTIONS: count(1, 1_000_000, 30),
   RATE_LIMIT_SUBSCRIPTIONS: count(1, 1_000_000, 30),
   RATE_LIMIT_WINDOW_SECONDS: count(1, 86_400, 60),
+  RATE_LIMIT_REDIS_PREFIX: z.string().min(1).default('roomcal:rate'),
   TRUST_PROXY: booleanFlag.default(false),
   JWT_MAX_LIFETIME_SECONDS: count(60, 7 * 86_400, 24 * 3600),
   JWT_CLOCK_SKEW_SECONDS: count(0, 600, 60),
@@ -155,6 +156,8 @@ export type Config = {
     /** Allowed per client (user id, or IP for anonymous callers) in each window. */
     rate: {
       windowSeconds: number;
+      /** Key prefix of the counters in Redis (deployments sharing one Redis keep theirs apart). */
+      redisPrefix: string;
       mutations: number;
       expensiveMutations: number;
       /** Per IP. */
@@ -243,6 +246,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       },
       rate: {
         windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+        redisPrefix: e.RATE_LIMIT_REDIS_PREFIX,
         mutations: e.RATE_LIMIT_MUTATIONS,
         expensiveMutations: e.RATE_LIMIT_EXPENSIVE_MUTATIONS,
         websocketConnections: e.RATE_LIMIT_WEBSOCKET_CONNECTIONS,

@@ -24,11 +24,12 @@ export interface RateLimits {
 
 export function createRateLimits(config: Pick<Config, 'limits' | 'redisUrl'>): RateLimits {
   const { rate } = config.limits;
-  // Commands fail fast while Redis is away, so the in-memory insurance answers instead of requests waiting.
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : undefined;
+  // Commands wait for the first connection, but fail within a second while Redis is away,
+  // so the in-memory insurance answers instead of requests hanging.
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { commandTimeout: 1000, maxRetriesPerRequest: 1 }) : undefined;
   redis?.on('error', () => {}); // the insurance limiter covers outages; pubsub logs Redis trouble already
   const limiter = (name: string, points: number): RateLimiterAbstract => {
-    const options = { keyPrefix: `roomcal:rate:${name}`, points, duration: rate.windowSeconds };
+    const options = { keyPrefix: `${rate.redisPrefix}:${name}`, points, duration: rate.windowSeconds };
     const memory = new RateLimiterMemory(options);
     return redis ? new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: memory }) : memory;
   };
