@@ -105,7 +105,7 @@ describe.each(stores)('rate limits (%s)', (store) => {
 
   it('limits operations per WebSocket connection', async () => {
     // One connection held open for all three operations (the helper's clients reconnect lazily).
-    const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 });
+    const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, onNonLazyError: () => {} });
     try {
       expect((await wsExecute(client, ServerTime, {})).data?.serverTime).toBeTruthy();
       expect((await wsExecute(client, ServerTime, {})).data?.serverTime).toBeTruthy();
