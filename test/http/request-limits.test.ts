@@ -3,6 +3,8 @@
 // over graphql-ws alike; results are bounded; the server keeps answering.
 // Limits do not touch storage, so one engine is enough.
 import { getIntrospectionQuery, print, type DocumentNode } from 'graphql';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as apiOperations from '../api/operations.js';
 import { CreateRoom } from '../api/operations.js';
@@ -142,6 +144,32 @@ describe('GraphQL response size limit', () => {
     const response = await query(server, `{ ${Array.from({ length: 10 }, (_, i) => `r${i}: rooms { name id }`).join(' ')} }`, { as: 'bulk-owner' });
     expect(response.body.data).toBeUndefined();
     expect(firstError(response)?.extensions?.code).toBe('RESPONSE_TOO_LARGE');
+  });
+});
+
+describe('GraphQL execution deadline', () => {
+  let server: TestServer;
+  let silentFeed: Server;
+  beforeAll(async () => {
+    // A feed server that accepts the request and never answers: only the deadline can end the operation.
+    silentFeed = createServer(() => {});
+    await new Promise<void>((resolve) => silentFeed.listen(0, '127.0.0.1', resolve));
+    server = await startTestServer('pglite', {
+      env: { GRAPHQL_EXECUTION_TIMEOUT_MS: '300', ICS_ALLOW_HTTP: 'true', ICS_ALLOW_PRIVATE_NETWORKS: 'true' },
+    });
+  });
+  afterAll(async () => {
+    silentFeed?.closeAllConnections(); // ends the fetch the stopped operation left behind
+    silentFeed?.close();
+    await server?.close();
+  });
+
+  it('stops an operation past GRAPHQL_EXECUTION_TIMEOUT_MS with TIMEOUT', async () => {
+    const url = `http://127.0.0.1:${(silentFeed.address() as AddressInfo).port}/feed.ics`;
+    const response = await query(server, 'mutation ($url: String!) { testIcsUrl(url: $url) { ok } }', { variables: { url }, as: 'alice' });
+    expect(response.status).toBe(504);
+    expect(firstError(response)).toMatchObject({ message: expect.stringMatching(/longer than 300 ms/), extensions: { code: 'TIMEOUT' } });
+    expect((await query(server, '{ serverTime }')).status).toBe(200);
   });
 });
 
