@@ -157,3 +157,26 @@ describe.each(stores)('WebSocket connections per address (%s)', (store) => {
     expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('rate limits behind a reverse proxy (TRUST_PROXY)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer('pglite', { env: { TRUST_PROXY: 'true', RATE_LIMIT_MUTATIONS: '1' } });
+  });
+  afterAll(() => server?.close());
+
+  const mutateFrom = async (forwardedFor: string) =>
+    (
+      await fetch(server.graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+        body: JSON.stringify({ query: 'mutation { deleteRoom(name: "nowhere") }' }),
+      })
+    ).status;
+
+  it('counts anonymous callers by the address the proxy appended, whatever the client wrote before it', async () => {
+    expect(await mutateFrom('198.51.100.1, 203.0.113.5')).not.toBe(429);
+    expect(await mutateFrom('198.51.100.2, 203.0.113.5')).toBe(429);
+    expect(await mutateFrom('203.0.113.6')).not.toBe(429);
+  });
+});
