@@ -6,7 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { GraphQLError, type ExecutionArgs, type GraphQLFormattedError } from 'graphql';
 import type { AppServices } from '../app-services.js';
 import type { TokenVerifier } from '../auth/token-verifier.js';
 import type { Viewer } from '../auth/viewer.js';
@@ -30,6 +30,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+/** `extensions.http` tells Yoga which HTTP status and headers to send; WebSocket clients have no use for it. */
+function withoutHttpExtension(error: GraphQLError | GraphQLFormattedError): GraphQLFormattedError {
+  const { http: _http, ...extensions } = error.extensions ?? {};
+  return { ...(error instanceof GraphQLError ? error.toJSON() : error), extensions };
 }
 
 /** /metrics answers only a scraper presenting METRICS_TOKEN; without one configured it is not served. */
@@ -151,6 +157,9 @@ export function createHttpServer(services: AppServices, verifyToken: TokenVerifi
         }
       },
       onClose: (ctx) => clearTimeout(ctx.extra.expiryTimer),
+      onError: (_ctx, _id, _payload, errors) => errors.map(withoutHttpExtension),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map(withoutHttpExtension) } : undefined,
       onSubscribe: async (ctx, _id, params) => {
         // The expiry timer runs on real time; the clock decides too, so no operation runs on an expired token.
         if (ctx.extra.tokenExpiresAt && clock.now() >= ctx.extra.tokenExpiresAt) {

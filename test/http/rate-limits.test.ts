@@ -101,6 +101,7 @@ describe.each(stores)('rate limits (%s)', (store) => {
     for (let i = 0; i < 2; i++) await mutate(updateRoom, { name: 'nowhere' }, erin);
     const refused = await wsExecute(server.wsClient({ authorization: `Bearer ${await tokenFor(erin)}` }), CreateRoom, { input: { name: 'never-made' } });
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
+    expect(refused.errors?.[0]?.extensions?.http).toBeUndefined();
   });
 
   it('limits operations per WebSocket connection', async () => {
@@ -114,6 +115,7 @@ describe.each(stores)('rate limits (%s)', (store) => {
         (errors: Array<{ extensions?: Record<string, unknown> }>) => errors[0]?.extensions,
       );
       expect(refused).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
+      expect(refused?.http).toBeUndefined();
     } finally {
       await client.dispose();
     }

@@ -104,6 +104,21 @@ describe.each(engines)('webhooks on %s', (engine) => {
     expect(streamed).toEqual([expect.stringMatching(/^HTTP\/1\.1 413/), expect.stringMatching(/^HTTP\/1\.1 200/)]);
   });
 
+  it('closes the connection instead of draining a body declared larger than 1 MiB', async () => {
+    let received = '';
+    const closed = await new Promise<boolean>((resolve, reject) => {
+      const socket = net.connect(server.app.port, '127.0.0.1');
+      socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+      socket.on('close', () => resolve(true));
+      socket.on('error', reject);
+      // Only the start of a 50 MB body: the server answers and hangs up without waiting for the rest.
+      socket.write(`POST /webhooks/local HTTP/1.1\r\nHost: test\r\nContent-Length: ${50 * 1024 * 1024}\r\n\r\n${'z'.repeat(1024)}`);
+    });
+    expect(closed).toBe(true);
+    expect(received).toMatch(/^HTTP\/1\.1 413/);
+    expect(received).toMatch(/^connection: close/im);
+  });
+
   it('answers NUL and other control characters in a meeting id with 400', async () => {
     for (const id of [`${platformMeetingId}\u0000`, 'a\u0001b', '']) {
       const response = await post({ type: 'room.client.joined', data: { meetingId: id, numClients: 1 } });
