@@ -6,6 +6,7 @@ import { getIntrospectionQuery, print, type DocumentNode } from 'graphql';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import * as apiOperations from '../api/operations.js';
 import { CreateRoom } from '../api/operations.js';
 import * as meetingOperations from '../meetings/operations.js';
@@ -105,6 +106,14 @@ describe('GraphQL request limits', () => {
     expect(await run(nested(10_000))).toEqual([expect.objectContaining({ message: expect.stringMatching(/Token limit of 2000 exceeded/) })]);
     expect(await run('{ room(name: "a\\u0000b") { name } }')).toMatchObject({ errors: [{ extensions: { code: 'BAD_USER_INPUT' } }] });
     expect(await run('{ serverTime }')).toMatchObject({ data: { serverTime: expect.any(String) } });
+  });
+
+  it('closes a WebSocket whose message is larger than GRAPHQL_MAX_BODY_BYTES (1009)', async () => {
+    const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
+    await new Promise((resolve) => socket.once('open', resolve));
+    const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { padding: 'x'.repeat(200 * 1024) } }));
+    expect(await closed).toBe(1009);
   });
 
   it('still answers the GraphiQL introspection query', async () => {
