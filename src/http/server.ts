@@ -1,17 +1,13 @@
 // One port serves GraphQL over HTTP (and GraphiQL) and graphql-ws on /graphql,
 // plus /health and /ready for orchestrators.
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { timingSafeEqual } from 'node:crypto';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
-import { GraphQLError, type ExecutionArgs, type GraphQLFormattedError } from 'graphql';
 import type { AppServices } from '../app-services.js';
 import type { TokenVerifier } from '../auth/token-verifier.js';
-import type { Viewer } from '../auth/viewer.js';
-import { createGraphqlYoga, tokenFromAuthorization, type RoomcalYoga } from './graphql-yoga.js';
-import { clientAddress, createRateLimits, rateLimitedError, retryAfterSeconds } from './rate-limits.js';
+import { createGraphqlWsServer } from './graphql-ws.js';
+import { createGraphqlYoga } from './graphql-yoga.js';
+import { clientAddress, createRateLimits } from './rate-limits.js';
 import { createWebhookHandler } from './webhook-handler.js';
 
 export interface HttpServer {
@@ -23,19 +19,8 @@ export interface HttpServer {
 
 const REQUEST_ID = /^[\w.-]{1,128}$/;
 
-/** Close code of a WebSocket whose credentials are refused or no longer valid (graphql-ws uses it for a refused connection_init too). */
-const WS_FORBIDDEN = 4403;
-/** setTimeout's longest delay; JWT_MAX_LIFETIME_SECONDS keeps token lifetimes below it. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
-/** `extensions.http` tells Yoga which HTTP status and headers to send; WebSocket clients have no use for it. */
-function withoutHttpExtension(error: GraphQLError | GraphQLFormattedError): GraphQLFormattedError {
-  const { http: _http, ...extensions } = error.extensions ?? {};
-  return { ...(error instanceof GraphQLError ? error.toJSON() : error), extensions };
 }
 
 /** /metrics answers only a scraper presenting METRICS_TOKEN; without one configured it is not served. */
@@ -45,15 +30,6 @@ function metricsAllowed(req: IncomingMessage, metricsToken: string | undefined):
   const expected = Buffer.from(`Bearer ${metricsToken}`);
   return presented.length === expected.length && timingSafeEqual(presented, expected);
 }
-
-type SocketExtra = {
-  viewer?: Viewer | null;
-  /** Cancels the close scheduled for when the connection's token expires. */
-  expiryTimer?: NodeJS.Timeout;
-  tokenExpiresAt?: Date;
-  /** Rate-limit key of this connection's operations. */
-  connectionId?: string;
-};
 
 export function createHttpServer(services: AppServices, verifyToken: TokenVerifier): HttpServer {
   const { config, clock } = services;
@@ -114,92 +90,7 @@ export function createHttpServer(services: AppServices, verifyToken: TokenVerifi
     socket.on('close', () => sockets.delete(socket));
   });
 
-  const wsServer = new WebSocketServer({
-    server,
-    path: yoga.graphqlEndpoint,
-    // The same bound as an HTTP body: one message carries one operation.
-    maxPayload: config.limits.graphql.maxBodyBytes,
-    // Connections per IP are refused at the upgrade, with an HTTP 429 and Retry-After.
-    verifyClient: (info, accept) => {
-      retryAfterSeconds(rateLimits.websocketConnections, clientAddress(info.req, config.limits.trustProxy)).then(
-        (wait) => (wait === null ? accept(true) : accept(false, 429, 'Too Many Requests', { 'Retry-After': String(wait) })),
-        (error: unknown) => {
-          services.logger.error({ err: error }, 'websocket rate limit check failed');
-          accept(false, 503, 'Service Unavailable');
-        },
-      );
-    },
-  });
-  const wsGraphql = useServer<Record<string, unknown> | undefined, SocketExtra>(
-    {
-      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
-      // Over WebSocket there is no per-operation request: the token comes once,
-      // in connection_init. A bad one refuses the connection (close code 4403);
-      // a good one holds until it expires, when the connection is closed the same way.
-      onConnect: async (ctx) => {
-        const params = ctx.connectionParams ?? {};
-        const authorization = params.authorization ?? params.Authorization;
-        try {
-          const token = await tokenFromAuthorization(verifyToken, typeof authorization === 'string' ? authorization : undefined);
-          ctx.extra.viewer = token?.viewer ?? null;
-          ctx.extra.connectionId = randomUUID();
-          if (token) {
-            ctx.extra.tokenExpiresAt = token.expiresAt;
-            const closeOnExpiry = () => ctx.extra.socket.close(WS_FORBIDDEN, 'Token expired');
-            const delay = Math.min(token.expiresAt.getTime() - clock.now().getTime(), MAX_TIMER_MS);
-            ctx.extra.expiryTimer = setTimeout(closeOnExpiry, delay);
-          }
-          return true;
-        } catch (error) {
-          services.logger.info({ err: error }, 'websocket connection refused: bad token');
-          return false;
-        }
-      },
-      onClose: (ctx) => clearTimeout(ctx.extra.expiryTimer),
-      onError: (_ctx, _id, _payload, errors) => errors.map(withoutHttpExtension),
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: result.errors.map(withoutHttpExtension) } : undefined,
-      onSubscribe: async (ctx, _id, params) => {
-        // The expiry timer runs on real time; the clock decides too, so no operation runs on an expired token.
-        if (ctx.extra.tokenExpiresAt && clock.now() >= ctx.extra.tokenExpiresAt) {
-          ctx.extra.socket.close(WS_FORBIDDEN, 'Token expired');
-          return [new GraphQLError('Token has expired', { extensions: { code: 'UNAUTHENTICATED' } })];
-        }
-        const wait = await retryAfterSeconds(rateLimits.subscriptions, ctx.extra.connectionId ?? 'unknown');
-        if (wait !== null) return [rateLimitedError('operations on this connection', wait)];
-        const enveloped = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params,
-          requestId: randomUUID(),
-          clientIp: clientAddress(ctx.extra.request, config.limits.trustProxy),
-          socketViewer: ctx.extra.viewer ?? null,
-        });
-        let document;
-        try {
-          document = enveloped.parse(params.query);
-        } catch (error) {
-          // Syntax errors and the token limit, answered like over HTTP instead of closing the socket.
-          if (error instanceof GraphQLError) return [error];
-          throw error;
-        }
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return errors;
-        const args: ExecutionArgs = {
-          schema: enveloped.schema,
-          operationName: params.operationName,
-          document,
-          variableValues: params.variables,
-          contextValue: await enveloped.contextFactory(),
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe } satisfies EnvelopedRoot,
-        };
-        return args;
-      },
-    },
-    wsServer,
-  );
+  const wsGraphql = createGraphqlWsServer({ server, yoga, verifyToken, rateLimits, services });
 
   return {
     server,
@@ -226,6 +117,3 @@ export function createHttpServer(services: AppServices, verifyToken: TokenVerifi
     },
   };
 }
-
-/** Yoga's enveloped execute/subscribe travel to graphql-ws in rootValue. */
-type EnvelopedRoot = Pick<ReturnType<RoomcalYoga['getEnveloped']>, 'execute' | 'subscribe'>;
