@@ -92,7 +92,7 @@ export async function startApp({ config, clock = systemClock, logger = createLog
     platforms,
     meetings,
   };
-  const http = createHttpServer(services, createTokenVerifier(secrets.jwt));
+  const http = createHttpServer(services, createTokenVerifier({ ...secrets.jwt, ...config.tokens }, clock));
   const address = await http.listen(config.port, config.host).catch(async (error: unknown) => {
     await feedAnalyzer.close();
     await feedFetcher.close();

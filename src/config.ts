@@ -27,6 +27,31 @@ function isOrigin(value: string): boolean {
   }
 }
 
+const count = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+
+// Hostile requests (README "Limits"): GraphQL document and response bounds,
+// per-client rate limits, token lifetimes and who may read /metrics.
+const requestLimitSettings = {
+  GRAPHQL_MAX_BODY_BYTES: count(1024, 25_000_000, 100 * 1024),
+  GRAPHQL_MAX_TOKENS: count(100, 100_000, 2000),
+  GRAPHQL_MAX_DEPTH: count(2, 100, 10),
+  GRAPHQL_MAX_ALIASES: count(0, 1000, 15),
+  GRAPHQL_MAX_DIRECTIVES: count(0, 1000, 20),
+  GRAPHQL_MAX_COST: count(10, 1_000_000, 5000),
+  GRAPHQL_EXECUTION_TIMEOUT_MS: count(100, 600_000, 10_000),
+  GRAPHQL_MAX_RESPONSE_BYTES: count(1024, 100 * 1024 * 1024, 1024 * 1024),
+  RATE_LIMIT_MUTATIONS: count(1, 1_000_000, 60),
+  RATE_LIMIT_EXPENSIVE_MUTATIONS: count(1, 1_000_000, 10),
+  RATE_LIMIT_WEBSOCKET_CONNECTIONS: count(1, 1_000_000, 30),
+  RATE_LIMIT_SUBSCRIPTIONS: count(1, 1_000_000, 30),
+  RATE_LIMIT_WINDOW_SECONDS: count(1, 86_400, 60),
+  RATE_LIMIT_REDIS_PREFIX: z.string().min(1).default('roomcal:rate'),
+  TRUST_PROXY: booleanFlag.default(false),
+  JWT_MAX_LIFETIME_SECONDS: count(60, 7 * 86_400, 24 * 3600),
+  JWT_CLOCK_SKEW_SECONDS: count(0, 600, 60),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+};
+
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const envSchema = z
@@ -80,7 +105,7 @@ const envSchema = z
     // Room page (web/): where `npm run build:web` put the built client.
     WEB_DIR: z.string().min(1).default('./web/dist'),
 
-    // Deployment (h8deploy)
+    // Browsers on other origins (README "Deploying")
     CORS_ORIGINS: z
       .string()
       .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
@@ -88,6 +113,8 @@ const envSchema = z
         message: 'must be * or a comma-separated list of origins such as https://app.example.com',
       })
       .default([]),
+
+    ...requestLimitSettings,
   })
   .refine((env) => !(env.JWT_SECRET && env.JWT_JWKS_URL), {
     message: 'set JWT_SECRET or JWT_JWKS_URL, not both',
@@ -150,6 +177,35 @@ export type Config = {
   web: { dir: string };
   /** Origins allowed to call the API from a browser ('*': any); empty: same origin only. */
   corsOrigins: string[];
+  limits: {
+    graphql: {
+      maxBodyBytes: number;
+      maxTokens: number;
+      maxDepth: number;
+      maxAliases: number;
+      maxDirectives: number;
+      maxCost: number;
+      executionTimeoutMs: number;
+      maxResponseBytes: number;
+    };
+    /** Allowed per client (user id, or IP for anonymous callers) in each window. */
+    rate: {
+      windowSeconds: number;
+      /** Key prefix of the counters in Redis (deployments sharing one Redis keep theirs apart). */
+      redisPrefix: string;
+      mutations: number;
+      expensiveMutations: number;
+      /** Per IP. */
+      websocketConnections: number;
+      /** Per WebSocket connection. */
+      subscriptions: number;
+    };
+    /** Take the client address from the last X-Forwarded-For hop (behind one reverse proxy). */
+    trustProxy: boolean;
+  };
+  tokens: { maxLifetimeSeconds: number; clockSkewSeconds: number };
+  /** Bearer token for /metrics; unset: /metrics is not served. */
+  metricsToken?: string;
 };
 
 export class ConfigError extends Error {
@@ -169,7 +225,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? 'environment');
         const value = present[name];
-        const shown = value === undefined || /SECRET|KEY|_URL/.test(name) ? '' : ` (got "${value}")`;
+        const shown = value === undefined || /SECRET|KEY|TOKEN|_URL/.test(name) ? '' : ` (got "${value}")`;
         return `${name}: ${issue.message}${shown}`;
       }),
     );
@@ -216,5 +272,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     web: { dir: path.resolve(e.WEB_DIR) },
     corsOrigins: e.CORS_ORIGINS,
+    limits: {
+      graphql: {
+        maxBodyBytes: e.GRAPHQL_MAX_BODY_BYTES,
+        maxTokens: e.GRAPHQL_MAX_TOKENS,
+        maxDepth: e.GRAPHQL_MAX_DEPTH,
+        maxAliases: e.GRAPHQL_MAX_ALIASES,
+        maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+        maxCost: e.GRAPHQL_MAX_COST,
+        executionTimeoutMs: e.GRAPHQL_EXECUTION_TIMEOUT_MS,
+        maxResponseBytes: e.GRAPHQL_MAX_RESPONSE_BYTES,
+      },
+      rate: {
+        windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+        redisPrefix: e.RATE_LIMIT_REDIS_PREFIX,
+        mutations: e.RATE_LIMIT_MUTATIONS,
+        expensiveMutations: e.RATE_LIMIT_EXPENSIVE_MUTATIONS,
+        websocketConnections: e.RATE_LIMIT_WEBSOCKET_CONNECTIONS,
+        subscriptions: e.RATE_LIMIT_SUBSCRIPTIONS,
+      },
+      trustProxy: e.TRUST_PROXY,
+    },
+    tokens: { maxLifetimeSeconds: e.JWT_MAX_LIFETIME_SECONDS, clockSkewSeconds: e.JWT_CLOCK_SKEW_SECONDS },
+    metricsToken: e.METRICS_TOKEN,
   };
 }

@@ -1,22 +1,33 @@
 // Verifies `Authorization: Bearer <JWT>` tokens with jose: a shared HS256
 // secret, or the signing keys an OIDC provider publishes at its JWKS URL.
+// Every token must expire: `exp` is required and at most maxLifetimeSeconds
+// away, and `iat`/`nbf` may lie in the future by clockSkewSeconds only.
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { Clock } from '../clock.js';
 import type { Viewer } from './viewer.js';
 
 export class AuthenticationError extends Error {
   override name = 'AuthenticationError';
 }
 
-export type TokenVerifier = (token: string) => Promise<Viewer>;
+export interface VerifiedToken {
+  viewer: Viewer;
+  /** When the token stops being valid; a WebSocket authenticated with it is closed then. */
+  expiresAt: Date;
+}
+
+export type TokenVerifier = (token: string) => Promise<VerifiedToken>;
 
 export interface TokenVerifierOptions {
   secret?: string;
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
+  maxLifetimeSeconds: number;
+  clockSkewSeconds: number;
 }
 
-export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+export function createTokenVerifier(options: TokenVerifierOptions, clock: Clock): TokenVerifier {
   const key: Uint8Array | JWTVerifyGetKey = options.jwksUrl
     ? createRemoteJWKSet(new URL(options.jwksUrl))
     : new TextEncoder().encode(options.secret ?? '');
@@ -24,20 +35,36 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   const algorithms = options.jwksUrl ? ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'] : ['HS256'];
 
   return async (token) => {
+    const now = clock.now();
     try {
       const { payload } = await jwtVerify(token, key as Uint8Array, {
         algorithms,
         issuer: options.issuer,
         audience: options.audience,
+        requiredClaims: ['exp'],
+        clockTolerance: options.clockSkewSeconds,
+        currentDate: now,
       });
       if (typeof payload.sub !== 'string' || payload.sub === '') {
         throw new AuthenticationError('Token has no subject (sub)');
       }
+      const nowSeconds = Math.floor(now.getTime() / 1000);
+      const exp = payload.exp!; // required above
+      if (payload.iat !== undefined && payload.iat > nowSeconds + options.clockSkewSeconds) {
+        throw new AuthenticationError('Token is issued in the future (iat)');
+      }
+      const lifetime = exp - Math.min(payload.iat ?? nowSeconds, nowSeconds);
+      if (lifetime > options.maxLifetimeSeconds) {
+        throw new AuthenticationError(`Token lives longer than the ${options.maxLifetimeSeconds} s this server accepts (exp)`);
+      }
       const name = typeof payload.name === 'string' ? payload.name : undefined;
-      return { userId: payload.sub, name };
+      return { viewer: { userId: payload.sub, name }, expiresAt: new Date(exp * 1000) };
     } catch (error) {
       if (error instanceof AuthenticationError) throw error;
       if (error instanceof joseErrors.JWTExpired) throw new AuthenticationError('Token has expired');
+      if (error instanceof joseErrors.JWTClaimValidationFailed) {
+        throw new AuthenticationError(error.claim === 'exp' ? 'Token has no valid expiry (exp)' : `Token claim "${error.claim}" is not acceptable`);
+      }
       if (error instanceof joseErrors.JOSEError) throw new AuthenticationError(`Invalid token: ${error.code}`);
       throw error;
     }

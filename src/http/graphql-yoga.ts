@@ -2,42 +2,55 @@ import { randomUUID } from 'node:crypto';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import type { AppServices } from '../app-services.js';
-import { AuthenticationError, bearerToken, type TokenVerifier } from '../auth/token-verifier.js';
+import { AuthenticationError, bearerToken, type TokenVerifier, type VerifiedToken } from '../auth/token-verifier.js';
 import type { Viewer } from '../auth/viewer.js';
 import { graphqlOperationMetrics } from '../observability/graphql-metrics.js';
 import type { AppContext } from '../schema/context.js';
 import { requestError } from '../schema/errors.js';
 import { schema } from '../schema/index.js';
+import { useDocumentLimits, useExecutionDeadline, useRefuseNulInput, useResponseSizeLimit } from './graphql-limits.js';
+import { useMutationRateLimit, type RateLimits } from './rate-limits.js';
 
 /** What the transports hand to Yoga: an HTTP request, or a WebSocket's already-authenticated viewer. */
 export interface TransportContext {
   requestId?: string;
+  /** The caller's address, the rate-limit key of anonymous callers. */
+  clientIp?: string;
   /** Set by the WebSocket transport after connection_init was authenticated. */
   socketViewer?: Viewer | null;
 }
 
 export type RoomcalYoga = YogaServerInstance<TransportContext, AppContext>;
 
-/** Resolves the viewer from an Authorization value; throws AuthenticationError for a bad one. */
-export async function viewerFromAuthorization(
+/** Verifies the token of an Authorization value (null: anonymous); throws AuthenticationError for a bad one. */
+export async function tokenFromAuthorization(
   verifyToken: TokenVerifier,
   authorization: string | null | undefined,
-): Promise<Viewer | null> {
+): Promise<VerifiedToken | null> {
   const token = bearerToken(authorization);
   return token === undefined ? null : verifyToken(token);
 }
 
-export function createGraphqlYoga(services: AppServices, verifyToken: TokenVerifier): RoomcalYoga {
+export function createGraphqlYoga(services: AppServices, verifyToken: TokenVerifier, rateLimits: RateLimits): RoomcalYoga {
+  const limits = services.config.limits.graphql;
   return createYoga<TransportContext, AppContext>({
     schema,
     graphqlEndpoint: '/graphql',
+    maxRequestBodySize: limits.maxBodyBytes,
+    plugins: [
+      useDocumentLimits(limits),
+      useRefuseNulInput(),
+      useMutationRateLimit(rateLimits),
+      useExecutionDeadline(limits.executionTimeoutMs),
+      useResponseSizeLimit(limits.maxResponseBytes),
+      graphqlOperationMetrics(services.metrics.registry),
+    ],
     logging: services.logger,
     graphiql: { subscriptionsProtocol: 'WS', title: 'roomcal' },
     renderGraphiQL, // GraphiQL's assets from the installed package, not a CDN (works offline)
     // CORS_ORIGINS: same origin only by default. Tokens travel in the
     // Authorization header, never in cookies, so no credentials.
     cors: services.config.corsOrigins.length > 0 ? { origin: services.config.corsOrigins, credentials: false } : false,
-    plugins: [graphqlOperationMetrics(services.metrics.registry)],
     maskedErrors: {
       // Errors meant for clients carry a code and pass through; the rest are
       // replaced by a generic message, and logged here with their stack.
@@ -53,7 +66,7 @@ export function createGraphqlYoga(services: AppServices, verifyToken: TokenVerif
         viewer = socketViewer;
       } else {
         try {
-          viewer = await viewerFromAuthorization(verifyToken, request?.headers.get('authorization'));
+          viewer = (await tokenFromAuthorization(verifyToken, request?.headers.get('authorization')))?.viewer ?? null;
         } catch (error) {
           if (error instanceof AuthenticationError) throw requestError('UNAUTHENTICATED', error.message);
           throw error;

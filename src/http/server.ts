@@ -1,17 +1,15 @@
 // One port serves GraphQL over HTTP (and GraphiQL) and graphql-ws on /graphql,
 // plus /health and /ready for orchestrators.
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
-import type { ExecutionArgs } from 'graphql';
 import type { AppServices } from '../app-services.js';
 import type { TokenVerifier } from '../auth/token-verifier.js';
-import type { Viewer } from '../auth/viewer.js';
-import { handleWebhook } from '../meetings/webhook-handler.js';
 import { createWebRoutes } from '../web/web-routes.js';
-import { createGraphqlYoga, viewerFromAuthorization, type RoomcalYoga } from './graphql-yoga.js';
+import { createGraphqlWsServer } from './graphql-ws.js';
+import { createGraphqlYoga } from './graphql-yoga.js';
+import { clientAddress, createRateLimits } from './rate-limits.js';
+import { createWebhookHandler } from './webhook-handler.js';
 
 export interface HttpServer {
   server: Server;
@@ -26,8 +24,19 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
+/** /metrics answers only a scraper presenting METRICS_TOKEN; without one configured it is not served. */
+function metricsAllowed(req: IncomingMessage, metricsToken: string | undefined): boolean {
+  if (!metricsToken) return false;
+  const presented = Buffer.from(req.headers.authorization ?? '');
+  const expected = Buffer.from(`Bearer ${metricsToken}`);
+  return presented.length === expected.length && timingSafeEqual(presented, expected);
+}
+
 export function createHttpServer(services: AppServices, verifyToken: TokenVerifier): HttpServer {
-  const yoga = createGraphqlYoga(services, verifyToken);
+  const { config, clock } = services;
+  const rateLimits = createRateLimits(config);
+  const yoga = createGraphqlYoga(services, verifyToken, rateLimits);
+  const handleWebhook = createWebhookHandler({ db: services.db, clock, pubsub: services.pubsub, secrets: config.meetings });
   const web = createWebRoutes(services);
   let shuttingDown = false;
 
@@ -58,13 +67,18 @@ export function createHttpServer(services: AppServices, verifyToken: TokenVerifi
         return sendJson(res, 503, { status: 'database unreachable' });
       }
     }
-    if (path?.startsWith('/webhooks/') && (await handleWebhook(services, req, res, path))) return;
+    if (path?.startsWith('/webhooks/') && (await handleWebhook(req, res, path))) return;
     if (path === '/metrics') {
+      if (!config.metricsToken) return sendJson(res, 404, { error: 'Metrics are served only when METRICS_TOKEN is set' });
+      if (!metricsAllowed(req, config.metricsToken)) {
+        res.setHeader('www-authenticate', 'Bearer realm="metrics"');
+        return sendJson(res, 401, { error: 'Send Authorization: Bearer <METRICS_TOKEN>' });
+      }
       res.writeHead(200, { 'content-type': services.metrics.registry.contentType });
       return void res.end(await services.metrics.registry.metrics());
     }
     if (path && (await web.handle(req, res, path))) return;
-    await yoga.handle(req, res, { requestId });
+    await yoga.handle(req, res, { requestId, clientIp: clientAddress(req, config.limits.trustProxy) });
   }
 
   const server = createServer((req, res) => {
@@ -81,49 +95,7 @@ export function createHttpServer(services: AppServices, verifyToken: TokenVerifi
     socket.on('close', () => sockets.delete(socket));
   });
 
-  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
-  const wsGraphql = useServer<Record<string, unknown> | undefined, { viewer?: Viewer | null }>(
-    {
-      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
-      // Over WebSocket there is no per-operation request: the token comes once,
-      // in connection_init. A bad one refuses the connection (close code 4403).
-      onConnect: async (ctx) => {
-        const params = ctx.connectionParams ?? {};
-        const authorization = params.authorization ?? params.Authorization;
-        try {
-          ctx.extra.viewer = await viewerFromAuthorization(verifyToken, typeof authorization === 'string' ? authorization : undefined);
-          return true;
-        } catch (error) {
-          services.logger.info({ err: error }, 'websocket connection refused: bad token');
-          return false;
-        }
-      },
-      onSubscribe: async (ctx, _id, params) => {
-        const enveloped = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params,
-          requestId: randomUUID(),
-          socketViewer: ctx.extra.viewer ?? null,
-        });
-        const document = enveloped.parse(params.query);
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return errors;
-        const args: ExecutionArgs = {
-          schema: enveloped.schema,
-          operationName: params.operationName,
-          document,
-          variableValues: params.variables,
-          contextValue: await enveloped.contextFactory(),
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe } satisfies EnvelopedRoot,
-        };
-        return args;
-      },
-    },
-    wsServer,
-  );
+  const wsGraphql = createGraphqlWsServer({ server, yoga, verifyToken, rateLimits, services });
 
   return {
     server,
@@ -147,9 +119,7 @@ export function createHttpServer(services: AppServices, verifyToken: TokenVerifi
       await closed;
       clearTimeout(forced);
       await yoga.dispose();
+      await rateLimits.close();
     },
   };
 }
-
-/** Yoga's enveloped execute/subscribe travel to graphql-ws in rootValue. */
-type EnvelopedRoot = Pick<ReturnType<RoomcalYoga['getEnveloped']>, 'execute' | 'subscribe'>;

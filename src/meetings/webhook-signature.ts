@@ -5,7 +5,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export type SignatureCheck =
-  | { ok: true; timestamp: number }
+  /** `signature`: the v1 value that matched, in lower-case hex; with `timestamp` it identifies the delivery however the header was written. */
+  | { ok: true; timestamp: number; signature: string }
   | { ok: false; reason: 'MISSING' | 'MALFORMED' | 'BAD_SIGNATURE' | 'EXPIRED' | 'FUTURE' };
 
 export const WEBHOOK_MAX_AGE_SECONDS = 60;
@@ -27,19 +28,19 @@ export function verifyWebhookSignature(input: {
 
   const expected = Buffer.from(hmacHex(parsed.timestampText, input.rawBody, input.secret), 'hex');
   // Several v1 values appear while the sender rotates secrets; any one of them may match ours.
-  const matches = parsed.signatures.some((hex) => {
+  const matched = parsed.signatures.find((hex) => {
     const candidate = Buffer.from(hex, 'hex');
     return candidate.length === expected.length && timingSafeEqual(candidate, expected);
   });
   // The signature is checked before the age, so EXPIRED and FUTURE only ever describe genuine deliveries (replays, clock skew).
-  if (!matches) return { ok: false, reason: 'BAD_SIGNATURE' };
+  if (matched === undefined) return { ok: false, reason: 'BAD_SIGNATURE' };
 
   const timestamp = Number(parsed.timestampText);
   const ageSeconds = Math.floor(input.now.getTime() / 1000) - timestamp;
   const maxAge = input.maxAgeSeconds ?? WEBHOOK_MAX_AGE_SECONDS;
   if (ageSeconds > maxAge) return { ok: false, reason: 'EXPIRED' };
   if (-ageSeconds > maxAge) return { ok: false, reason: 'FUTURE' };
-  return { ok: true, timestamp };
+  return { ok: true, timestamp, signature: matched.toLowerCase() };
 }
 
 /** The header value Whereby would send for this body at this time. */

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, tokenFor, type TestServer } from '../support/test-server.js';
+import { startTestServer, TEST_JWT_SECRET, TEST_METRICS_TOKEN, tokenFor, type TestServer } from '../support/test-server.js';
 import { CreateRoom, MyRooms, ServerTime } from './operations.js';
 
 // Token checks do not touch storage, so one engine is enough here.
@@ -43,9 +43,50 @@ describe('HTTP authentication (shared secret)', () => {
     expect((await server.request(ServerTime, {})).status).toBe(200);
   });
 
+  const nowSeconds = () => Math.floor(Date.now() / 1000);
+  const signed = (claims: { exp?: number; iat?: number; nbf?: number }) =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').sign(new TextEncoder().encode(TEST_JWT_SECRET));
+
+  it.each([
+    ['a token without exp', () => signed({ iat: nowSeconds() }), /no valid expiry/],
+    ['a token issued ten years ahead', () => signed({ iat: nowSeconds() + 10 * 365 * 86_400, exp: nowSeconds() + 10 * 365 * 86_400 + 3600 }), /issued in the future/],
+    ['a token not valid before a time beyond the skew', () => signed({ iat: nowSeconds(), nbf: nowSeconds() + 3600, exp: nowSeconds() + 7200 }), /"nbf"/],
+    ['a token living longer than JWT_MAX_LIFETIME_SECONDS', () => signed({ iat: nowSeconds(), exp: nowSeconds() + 2 * 86_400 }), /lives longer/],
+    ['a token expiring too far ahead, issued long ago', () => signed({ iat: nowSeconds() - 30 * 86_400, exp: nowSeconds() + 2 * 86_400 }), /lives longer/],
+  ])('refuses %s with 401 UNAUTHENTICATED', async (_case, token, message) => {
+    const response = await server.request(ServerTime, {}, { authorization: `Bearer ${await token()}` });
+    expect(response.status).toBe(401);
+    expect(response.body.errors?.[0]).toMatchObject({ message: expect.stringMatching(message), extensions: { code: 'UNAUTHENTICATED' } });
+  });
+
+  it('accepts iat slightly ahead, within JWT_CLOCK_SKEW_SECONDS', async () => {
+    const response = await server.request(MyRooms, {}, { authorization: `Bearer ${await signed({ iat: nowSeconds() + 30, exp: nowSeconds() + 3600 })}` });
+    expect(response.status).toBe(200);
+  });
+
+  it('serves /metrics only with the METRICS_TOKEN bearer', async () => {
+    expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
+    expect((await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer wrong-token-of-some-length' } })).status).toBe(401);
+    const allowed = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } });
+    expect(allowed.status).toBe(200);
+    expect(await allowed.text()).toMatch(/^# HELP roomcal_calendar_syncs_total/m);
+  });
+
   it('never sends stack traces to clients', async () => {
     const response = await server.request(ServerTime, {}, { authorization: 'Bearer x.y.z' });
     expect(JSON.stringify(response.body)).not.toMatch(/at .*\.ts:\d+/);
+  });
+});
+
+describe('/metrics without METRICS_TOKEN', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer('pglite', { env: { METRICS_TOKEN: '' } });
+  });
+  afterAll(() => server?.close());
+
+  it('is not served at all', async () => {
+    expect((await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } })).status).toBe(404);
   });
 });
 

@@ -1,9 +1,12 @@
 // graphql-ws on the same port and path as HTTP: authentication in
 // connection_init, and the same field-level rules as over HTTP.
+import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { TestClock } from '../support/clock.js';
 import { engines } from '../support/databases.js';
 import { startTestServer, tokenFor, wsExecute, wsSubscribe, type TestServer } from '../support/test-server.js';
-import { CreateRoom, RoomByName, RoomUpdated, UpdateRoom } from './operations.js';
+import { CreateRoom, RoomByName, RoomUpdated, ServerTime, UpdateRoom } from './operations.js';
 
 describe.each(engines)('graphql-ws on %s', (engine) => {
   let server: TestServer;
@@ -70,5 +73,54 @@ describe.each(engines)('graphql-ws on %s', (engine) => {
     expect(failure).toBe(4403);
     const still = await wsExecute(server.wsClient(), RoomByName, { name: 'board' });
     expect(still.data?.room?.name).toBe('board');
+  });
+});
+
+// A connection lives no longer than its token: closed with 4403 when it expires.
+describe('graphql-ws and token expiry', () => {
+  let server: TestServer;
+  const clock = new TestClock(new Date());
+  beforeAll(async () => {
+    server = await startTestServer('pglite', { clock });
+  });
+  afterAll(() => server?.close());
+
+  /** A connection held open (not lazy), and the close event it ends with. */
+  function connect(token: string) {
+    let closed!: (event: { code: number; reason: string }) => void;
+    const closedEvent = new Promise<{ code: number; reason: string }>((resolve) => (closed = resolve));
+    const client = createClient({
+      url: server.wsUrl,
+      webSocketImpl: WebSocket,
+      lazy: false,
+      retryAttempts: 0,
+      onNonLazyError: () => {}, // the close event is asserted instead
+      connectionParams: { authorization: `Bearer ${token}` },
+      on: { closed: (event) => closed(event as { code: number; reason: string }) },
+    });
+    return { client, closedEvent };
+  }
+
+  it('runs no operation once the token has expired on the server clock', async () => {
+    const { client, closedEvent } = connect(await tokenFor('alice', { now: clock.now(), expiresIn: '60s' }));
+    try {
+      expect((await wsExecute(client, ServerTime, {})).data?.serverTime).toBeTruthy();
+      clock.advance(61_000);
+      await expect(wsExecute(client, CreateRoom, { input: { name: 'after-expiry' } })).rejects.toBeDefined();
+      expect(await closedEvent).toMatchObject({ code: 4403, reason: 'Token expired' });
+      expect((await server.request(RoomByName, { name: 'after-expiry' })).body.data?.room).toBeNull();
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('closes an idle connection when its token expires', async () => {
+    const { client, closedEvent } = connect(await tokenFor('alice', { now: clock.now(), expiresIn: '1s' }));
+    try {
+      expect((await wsExecute(client, ServerTime, {})).data?.serverTime).toBeTruthy();
+      expect(await closedEvent).toMatchObject({ code: 4403, reason: 'Token expired' });
+    } finally {
+      await client.dispose();
+    }
   });
 });

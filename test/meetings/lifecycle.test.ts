@@ -85,7 +85,7 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
 
   it('walks through the day', async () => {
     const guest = server.wsClient();
-    const owner = server.wsClient({ authorization: `Bearer ${await tokenFor('owner')}` });
+    const owner = server.wsClient({ authorization: `Bearer ${await tokenFor('owner', { now: clock.now(), expiresIn: '12h' })}` });
     const guestStarts = wsSubscribe(guest, MeetingStarted, { roomName: ROOM });
     const ownerStarts = wsSubscribe(owner, MeetingStarted, { roomName: ROOM });
     await server.waitForSubscribers('room:meeting-started', 2);

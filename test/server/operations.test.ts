@@ -7,13 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateRoom, RoomByName, RoomUpdated, UpdateRoom } from '../api/operations.js';
 import { TestClock } from '../support/clock.js';
 import { icsCalendar, startFeedServer, type FeedServer } from '../support/feed-server.js';
-import { startTestServer, tokenFor, wsSubscribe, type TestServer } from '../support/test-server.js';
+import { startTestServer, TEST_METRICS_TOKEN, tokenFor, wsSubscribe, type TestServer } from '../support/test-server.js';
 import { EnableCalendar, SyncRoomCalendar } from '../sync/operations.js';
 
 const T0 = new Date('2026-12-01T09:00:00Z');
 
 async function metric(server: TestServer, line: RegExp): Promise<number | undefined> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } })).text();
   const match = text.split('\n').find((candidate) => line.test(candidate));
   return match === undefined ? undefined : Number(match.split(' ').at(-1));
 }
@@ -49,7 +49,7 @@ describe('operations', () => {
   });
 
   it('counts open subscriptions until they end', async () => {
-    const client = server.wsClient({ authorization: `Bearer ${await tokenFor('owner')}` });
+    const client = server.wsClient({ authorization: `Bearer ${await tokenFor('owner', { now: clock.now(), expiresIn: '12h' })}` });
     const stream = wsSubscribe(client, RoomUpdated, { name: 'ops' });
     await server.waitForSubscribers('room:updated', 1);
     await server.request(UpdateRoom, { name: 'ops', input: { platform: 'WHEREBY' } }, { as: 'owner' });
@@ -60,6 +60,7 @@ describe('operations', () => {
 
   it('mints a development token that the server accepts, printing only the token (npm run -s token)', async () => {
     const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+    clock.set(new Date()); // the script signs with the real time, and the server checks exp on its clock
     const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'token', '--', '--sub', 'dev-user'], {
       cwd: projectRoot,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: server.app.services.config.dataDir, JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256' },

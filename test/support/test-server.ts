@@ -13,13 +13,23 @@ import { createTestDatabase, type Engine } from './databases.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256';
 export const TEST_ENCRYPTION_KEY = 'a'.repeat(64);
+export const TEST_METRICS_TOKEN = 'test-metrics-token-long-enough';
 
-export async function tokenFor(sub: string, options: { expiresIn?: string; secret?: string } = {}): Promise<string> {
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/**
+ * A token for `sub`, issued at `now` (the server's clock: it checks `exp` and
+ * `iat` against it) and expiring `expiresIn` ("90s", "-1m", "12h") later.
+ */
+export async function tokenFor(sub: string, options: { expiresIn?: string; secret?: string; now?: Date } = {}): Promise<string> {
+  const now = options.now ?? new Date();
+  const [, amount, unit] = /^(-?\d+)([smh])$/.exec(options.expiresIn ?? '1h') ?? [];
+  if (!amount || !unit) throw new Error(`expiresIn must look like "90s", "-1m" or "12h", got ${options.expiresIn}`);
   return new SignJWT({})
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(sub)
-    .setIssuedAt()
-    .setExpirationTime(options.expiresIn ?? '1h')
+    .setIssuedAt(now)
+    .setExpirationTime(new Date(now.getTime() + Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS]))
     .sign(new TextEncoder().encode(options.secret ?? TEST_JWT_SECRET));
 }
 
@@ -67,6 +77,12 @@ export async function startTestServer(
     PUBLIC_URL: 'https://rooms.example.com',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SHUTDOWN_TIMEOUT_MS: '2000',
+    METRICS_TOKEN: TEST_METRICS_TOKEN,
+    // Functional tests act as a few users from one address; test/http/rate-limits.test.ts sets real limits.
+    RATE_LIMIT_MUTATIONS: '100000',
+    RATE_LIMIT_EXPENSIVE_MUTATIONS: '100000',
+    RATE_LIMIT_WEBSOCKET_CONNECTIONS: '100000',
+    RATE_LIMIT_SUBSCRIPTIONS: '100000',
     ...database.env,
     ...options.env,
   });
@@ -84,7 +100,7 @@ export async function startTestServer(
     graphqlUrl,
     wsUrl: graphqlUrl.replace(/^http/, 'ws'),
     async request(document, variables, auth = {}) {
-      const authorization = auth.authorization ?? (auth.as ? `Bearer ${await tokenFor(auth.as)}` : undefined);
+      const authorization = auth.authorization ?? (auth.as ? `Bearer ${await tokenFor(auth.as, { now: app.services.clock.now() })}` : undefined);
       const response = await fetch(graphqlUrl, {
         method: 'POST',
         headers: {
@@ -111,7 +127,7 @@ export async function startTestServer(
       const line = new RegExp(`^roomcal_active_subscriptions\\{topic="${topic}"\\} (\\d+)`, 'm');
       const deadline = Date.now() + 20_000;
       for (;;) {
-        const open = Number(line.exec(await (await fetch(`${app.url}/metrics`)).text())?.[1] ?? 0);
+        const open = Number(line.exec(await (await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } })).text())?.[1] ?? 0);
         if (open === count) return;
         if (Date.now() > deadline) throw new Error(`${open} ${topic} subscriptions open, expected ${count}`);
         await new Promise((resolve) => setTimeout(resolve, 20));

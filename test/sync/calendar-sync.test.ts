@@ -244,7 +244,7 @@ describe.each(engines)('calendar sync on %s', (engine) => {
 
   it('publishes each sync\'s start and outcome to the owner, and refuses the stream to others', async () => {
     await roomWithFeed([standup, review]);
-    const ownerStream = wsSubscribe(server.wsClient({ authorization: `Bearer ${await tokenFor('owner')}` }), SyncStatus, { roomName: room });
+    const ownerStream = wsSubscribe(server.wsClient({ authorization: `Bearer ${await tokenFor('owner', { now: clock.now(), expiresIn: '12h' })}` }), SyncStatus, { roomName: room });
     await server.waitForSubscribers('room:sync', 1);
     await syncNow();
     const events = await ownerStream.waitFor(2);
@@ -252,7 +252,7 @@ describe.each(engines)('calendar sync on %s', (engine) => {
     expect(events[1]?.data?.syncStatus.room).toEqual({ name: room, ics: { lastStatus: 'SUCCESS', eventsMatched: 2 } });
     ownerStream.unsubscribe();
 
-    const stranger = wsSubscribe(server.wsClient({ authorization: `Bearer ${await tokenFor('someone-else')}` }), SyncStatus, { roomName: room });
+    const stranger = wsSubscribe(server.wsClient({ authorization: `Bearer ${await tokenFor('someone-else', { now: clock.now(), expiresIn: '12h' })}` }), SyncStatus, { roomName: room });
     expect((await stranger.waitFor(1))[0]?.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const anonymous = wsSubscribe(server.wsClient(), SyncStatus, { roomName: room });
     expect((await anonymous.waitFor(1))[0]?.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');

@@ -1,0 +1,114 @@
+// Bounds on what one GraphQL operation may cost (README "Limits"). The
+// document is bounded before it is parsed (body size, set on Yoga and on the
+// WebSocket server) and while it is parsed (tokens, so a selection nested
+// 10,000 deep never reaches the recursive parser's stack limit); then its
+// shape (aliases, depth, directives, cost) by graphql-armor's validation
+// rules; then its execution (a deadline) and its result (a byte size).
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { GraphQLError, Kind, visit, type DocumentNode } from 'graphql';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import type { Config } from '../config.js';
+
+type GraphqlLimits = Config['limits']['graphql'];
+
+/** graphql-armor's rules report through the validation context, so every broken limit is listed at once. */
+const reportToValidation = {
+  propagateOnRejection: false,
+  onReject: [(context: { reportError(error: GraphQLError): void } | null, error: GraphQLError) => context?.reportError(error)],
+};
+
+export function useDocumentLimits(limits: GraphqlLimits): Plugin {
+  return EnvelopArmorPlugin({
+    maxTokens: { n: limits.maxTokens }, // throws while parsing: the parser must stop, not go on
+    maxAliases: { n: limits.maxAliases, ...reportToValidation },
+    maxDepth: { n: limits.maxDepth, ...reportToValidation },
+    maxDirectives: { n: limits.maxDirectives, ...reportToValidation },
+    costLimit: { maxCost: limits.maxCost, ...reportToValidation },
+    blockFieldSuggestion: { enabled: true }, // "Did you mean" would list the schema to anyone probing it
+  }) as Plugin;
+}
+
+function timeoutError(ms: number): GraphQLError {
+  return new GraphQLError(`The operation took longer than ${ms} ms and was stopped`, {
+    extensions: { code: 'TIMEOUT', http: { status: 504 } },
+  });
+}
+
+function responseTooLargeError(bytes: number): GraphQLError {
+  return new GraphQLError(`The result is larger than ${bytes} bytes: ask for fewer fields, aliases or items`, {
+    extensions: { code: 'RESPONSE_TOO_LARGE' },
+  });
+}
+
+/**
+ * Queries and mutations get a deadline: the executor checks the signal between
+ * fields and answers TIMEOUT. A client that disconnects cancels its operation
+ * too. Subscriptions are long-lived by design and get none.
+ */
+export function useExecutionDeadline(ms: number): Plugin<{ request?: Request }> {
+  return {
+    onExecute({ args }) {
+      const deadline = new AbortController();
+      const timer = setTimeout(() => deadline.abort(timeoutError(ms)), ms);
+      const disconnected = args.contextValue.request?.signal;
+      (args as { signal?: AbortSignal }).signal = disconnected ? AbortSignal.any([disconnected, deadline.signal]) : deadline.signal;
+      return { onExecuteDone: () => clearTimeout(timer) };
+    },
+  };
+}
+
+/**
+ * A result over maxResponseBytes is replaced by an error: aliases and cost
+ * bound how much is asked for, this bounds what a large room makes of it.
+ */
+export function useResponseSizeLimit(maxBytes: number): Plugin {
+  const bounded = (result: object) =>
+    Buffer.byteLength(JSON.stringify(result)) > maxBytes ? { errors: [responseTooLargeError(maxBytes)] } : result;
+  return {
+    onExecute: () => ({
+      onExecuteDone({ result, setResult }) {
+        if (!isAsyncIterable(result)) return setResult(bounded(result));
+        return { onNext: ({ result: payload, setResult: setPayload }) => setPayload(bounded(payload)) };
+      },
+    }),
+    onSubscribe: () => ({
+      onSubscribeResult: () => ({ onNext: ({ result, setResult }) => setResult(bounded(result)) }),
+    }),
+  };
+}
+
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value !== null && typeof value === 'object') return Object.values(value).some(containsNul);
+  return false;
+}
+
+function documentContainsNul(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    [Kind.STRING]: (node) => {
+      if (node.value.includes('\0')) found = true;
+    },
+  });
+  return found;
+}
+
+const nulError = () =>
+  new GraphQLError('Text must not contain the NUL character (U+0000)', {
+    extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+  });
+
+/**
+ * No stored text may contain U+0000 (PostgreSQL refuses it), so an argument
+ * carrying one is bad input, answered before any resolver reaches the database.
+ */
+export function useRefuseNulInput(): Plugin {
+  const refuse = (args: { document: DocumentNode; variableValues?: unknown }, stop: (result: { errors: GraphQLError[] }) => void) => {
+    if (containsNul(args.variableValues) || documentContainsNul(args.document)) stop({ errors: [nulError()] });
+  };
+  return {
+    onExecute: ({ args, setResultAndStopExecution }) => refuse(args, setResultAndStopExecution),
+    onSubscribe: ({ args, setResultAndStopExecution }) => refuse(args, setResultAndStopExecution),
+  };
+}
