@@ -12,6 +12,7 @@ import { CreateRoom } from '../api/operations.js';
 import { TestClock } from '../support/clock.js';
 import { engines } from '../support/databases.js';
 import { icsCalendar, startFeedServer, type FeedServer } from '../support/feed-server.js';
+import { resultAs } from '../support/results.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { FEED_ERROR_CODES } from '../../src/calendar/feed-errors.js';
 import { EnableCalendar, RoomCalendar, SyncRoomCalendar, TestIcsUrl } from './operations.js';
@@ -63,8 +64,12 @@ describe.each(engines)('hostile feeds through the API on %s', (engine) => {
     return { name, path };
   }
 
-  const calendarOf = async (name: string) => (await server.request(RoomCalendar, { name }, { as: 'owner' })).body.data!.room!;
-  const syncNow = async (name: string) => (await server.request(SyncRoomCalendar, { roomName: name }, { as: 'owner' })).body.data!.syncRoomCalendar;
+  const calendarOf = async (name: string) => {
+    const room = (await server.request(RoomCalendar, { name }, { as: 'owner' })).body.data!.room!;
+    return { ics: room.ics, calendarEvents: room.calendarEvents.edges.map((edge) => edge.node) };
+  };
+  const syncNow = async (name: string) =>
+    resultAs((await server.request(SyncRoomCalendar, { roomName: name }, { as: 'owner' })).body.data!.syncRoomCalendar, 'SyncRoomCalendarSuccess').result;
 
   it.each([
     ['br', brotliCompressSync],
@@ -74,7 +79,7 @@ describe.each(engines)('hostile feeds through the API on %s', (engine) => {
     const path = `/encoded/${encodeURIComponent(encoding)}.ics`;
     feeds.serve(path, { body: encode(Buffer.from(feedFor('x'))), headers: { 'content-encoding': encoding } });
     const probe = await server.request(TestIcsUrl, { url: feeds.url(path) }, { as: 'owner' });
-    expect(probe.body.data?.testIcsUrl).toMatchObject({ ok: true, eventsInFeed: 2 });
+    expect(probe.body.data?.testIcsUrl).toMatchObject({ __typename: 'TestIcsUrlSuccess', report: { eventsInFeed: 2 } });
   });
 
   it.each(['zstd', 'UTF-8', 'gzip, zstd'])(
@@ -83,8 +88,9 @@ describe.each(engines)('hostile feeds through the API on %s', (engine) => {
       const path = `/unreadable/${encodeURIComponent(encoding)}.ics`;
       feeds.serve(path, { body: feedFor('x').repeat(50), headers: { 'content-encoding': encoding } });
       const probe = await server.request(TestIcsUrl, { url: feeds.url(path) }, { as: 'owner' });
-      expect(probe.body.data?.testIcsUrl).toMatchObject({ ok: false, errorCode: 'UNSUPPORTED_ENCODING' });
-      expect(probe.body.data?.testIcsUrl?.error).toContain(`Content-Encoding: ${encoding}`);
+      const refused = resultAs(probe.body.data?.testIcsUrl, 'FeedError');
+      expect(refused.code).toBe('UNSUPPORTED_ENCODING');
+      expect(refused.message).toContain(`Content-Encoding: ${encoding}`);
       expect(await health()).toBe(200);
     },
   );
@@ -170,7 +176,8 @@ describe.each(engines)('hostile feeds through the API on %s', (engine) => {
           }
           // A new URL each run: testIcsUrl answers a repeated test from its recent result.
           const probe = (await server.request(TestIcsUrl, { url: `${raw.url}?run=${run}` }, { as: 'owner' })).body.data!.testIcsUrl;
-          if (!probe.ok) expect(FEED_ERROR_CODES.filter((code) => code !== 'INTERNAL')).toContain(probe.errorCode);
+          if (probe.__typename === 'FeedError') expect(FEED_ERROR_CODES.filter((code) => code !== 'INTERNAL')).toContain(probe.code);
+          else expect(probe.__typename).toBe('TestIcsUrlSuccess');
         }),
         { numRuns: 60, seed: 20261129 },
       );
