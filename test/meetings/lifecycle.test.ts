@@ -195,9 +195,9 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
     const stream = wsSubscribe(server.wsClient(), MeetingStarted, { roomName: ROOM });
     await server.waitForSubscribers('room:meeting-started', 1);
     const created = await server.request(CreateMeeting, { roomName: ROOM }, { as: 'owner' });
-    expect(created.body.errors).toBeUndefined();
-    expect(created.body.data?.createMeeting).toMatchObject({ title: null, status: 'ACTIVE', isScheduled: false, durationSeconds: 8 * 3600, hostRoomUrl: expect.stringMatching(/host=1/) });
-    const id = created.body.data!.createMeeting.id;
+    const { meeting } = resultAs(created.body.data?.createMeeting, 'CreateMeetingSuccess');
+    expect(meeting).toMatchObject({ title: null, status: 'ACTIVE', isScheduled: false, durationSeconds: 8 * 3600, hostRoomUrl: expect.stringMatching(/host=1/) });
+    const id = meeting.id;
     const [event] = await stream.waitFor(1);
     expect(event?.data?.meetingStarted.id).toBe(id);
     stream.unsubscribe();
@@ -208,21 +208,21 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
     await tickAt('17:15:00');
     expect((await roomView()).activeMeetings.map((m) => m.id)).not.toContain(id);
     const ended = await server.request(JoinMeeting, { roomName: ROOM, meetingId: id });
-    expect(ended.body.errors?.[0]?.extensions?.code).toBe('MEETING_ENDED');
-    expect(await server.app.services.db.meeting.findUniqueOrThrow({ where: { id } })).toMatchObject({ isActive: false, closeReason: 'empty_after_grace' });
+    expect(resultAs(ended.body.data?.joinMeeting, 'MeetingEnded').closedAt).toBe(day('17:15:00').toISOString());
+    expect(await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: decodeGlobalID(id).id } })).toMatchObject({ isActive: false, closeReason: 'empty_after_grace' });
   });
 
   it('keeps a joined unscheduled meeting open while people are in it, up to 8 hours', async () => {
     clock.set(day('18:00:00'));
     const created = await server.request(CreateMeeting, { roomName: ROOM }, { as: 'owner' });
-    const id = created.body.data!.createMeeting.id;
+    const { id } = resultAs(created.body.data?.createMeeting, 'CreateMeetingSuccess').meeting;
     meetingIds.set('ad hoc', id);
     await participants('ad hoc', 2, '18:05:00');
     await tickAt('23:00:00');
     expect((await roomView()).activeMeetings.map((m) => m.id)).toContain(id);
     clock.set(new Date('2026-12-02T02:00:00Z'));
     await server.app.services.meetings.tick();
-    expect(await server.app.services.db.meeting.findUniqueOrThrow({ where: { id } })).toMatchObject({ isActive: false, closeReason: 'max_duration' });
+    expect(await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: decodeGlobalID(id).id } })).toMatchObject({ isActive: false, closeReason: 'max_duration' });
   });
 
   it('refuses anonymous callers, and other signed-in users unless the owner allowed them', async () => {
@@ -236,9 +236,9 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
     const notOwner = await server.request(SetMeetingPermissions, { name: ROOM, allowed: true }, { as: 'stranger' });
     expect(notOwner.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const allowed = await server.request(SetMeetingPermissions, { name: ROOM, allowed: true }, { as: 'owner' });
-    expect(allowed.body.data?.updateRoom.signedInUsersMayStartMeetings).toBe(true);
+    expect(resultAs(allowed.body.data?.updateRoom, 'UpdateRoomSuccess').room.signedInUsersMayStartMeetings).toBe(true);
     const byStranger = await server.request(CreateMeeting, { roomName: ROOM }, { as: 'stranger' });
-    expect(byStranger.body.data?.createMeeting).toMatchObject({ status: 'ACTIVE', hostRoomUrl: null });
+    expect(resultAs(byStranger.body.data?.createMeeting, 'CreateMeetingSuccess').meeting).toMatchObject({ status: 'ACTIVE', hostRoomUrl: null });
     expect((await server.request(CreateMeeting, { roomName: ROOM })).body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     await server.request(SetMeetingPermissions, { name: ROOM, allowed: false }, { as: 'owner' });
     expect((await server.request(CreateMeeting, { roomName: ROOM }, { as: 'stranger' })).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
@@ -246,13 +246,13 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
 
   it('caps the unscheduled meetings running in a room at once', async () => {
     await server.request(CreateRoom, { input: { name: 'busy' } }, { as: 'owner' });
-    for (let i = 0; i < 10; i++) expect((await server.request(CreateMeeting, { roomName: 'busy' }, { as: 'owner' })).body.errors).toBeUndefined();
-    const refused = await server.request(CreateMeeting, { roomName: 'busy' }, { as: 'owner' });
-    expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 60 });
+    const start = async () => (await server.request(CreateMeeting, { roomName: 'busy' }, { as: 'owner' })).body.data?.createMeeting;
+    for (let i = 0; i < 10; i++) resultAs(await start(), 'CreateMeetingSuccess');
+    expect(resultAs(await start(), 'RateLimited').retryAfterSeconds).toBe(60);
     // Unjoined, they all close after the grace period, and the room can start meetings again.
     clock.advance(15 * 60_000);
     await server.app.services.meetings.tick();
-    expect((await server.request(CreateMeeting, { roomName: 'busy' }, { as: 'owner' })).body.errors).toBeUndefined();
+    resultAs(await start(), 'CreateMeetingSuccess');
   });
 
   it('explains join errors', async () => {
@@ -263,11 +263,11 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
       resultAs(response.body.data?.joinMeeting, 'NotFound');
     }
     await server.request(CreateRoom, { input: { name: 'other-room' } }, { as: 'owner' });
-    const other = await server.request(CreateMeeting, { roomName: 'other-room' }, { as: 'owner' });
-    const wrongRoom = await server.request(JoinMeeting, { roomName: ROOM, meetingId: other.body.data!.createMeeting.id });
-    expect(wrongRoom.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    const noRoom = await server.request(JoinMeeting, { roomName: 'no-such-room', meetingId: other.body.data!.createMeeting.id });
-    expect(noRoom.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const other = resultAs((await server.request(CreateMeeting, { roomName: 'other-room' }, { as: 'owner' })).body.data?.createMeeting, 'CreateMeetingSuccess');
+    const wrongRoom = await server.request(JoinMeeting, { roomName: ROOM, meetingId: other.meeting.id });
+    resultAs(wrongRoom.body.data?.joinMeeting, 'NotFound');
+    const noRoom = await server.request(JoinMeeting, { roomName: 'no-such-room', meetingId: other.meeting.id });
+    resultAs(noRoom.body.data?.joinMeeting, 'NotFound');
   });
 
   it('refuses bad webhooks with a clear 4xx and changes nothing', async () => {

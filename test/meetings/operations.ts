@@ -80,19 +80,33 @@ export const RoomScheduleChanged = graphql(`
 
 export const SetMeetingPermissions = graphql(`
   mutation SetMeetingPermissions($name: String!, $allowed: Boolean!) {
-    updateRoom(name: $name, input: { signedInUsersMayStartMeetings: $allowed }) { name signedInUsersMayStartMeetings }
+    updateRoom(name: $name, input: { signedInUsersMayStartMeetings: $allowed }) {
+      __typename
+      ... on UpdateRoomSuccess { room { name signedInUsersMayStartMeetings } }
+      ... on UserError { message }
+    }
   }
 `);
 
 export const SetRoomPlatform = graphql(`
   mutation SetRoomPlatform($name: String!, $platform: VideoPlatform!) {
-    updateRoom(name: $name, input: { platform: $platform }) { name platform }
+    updateRoom(name: $name, input: { platform: $platform }) {
+      __typename
+      ... on UpdateRoomSuccess { room { name platform } }
+      ... on UserError { message }
+      ... on InvalidInput { field }
+    }
   }
 `);
 
 export const CreateRoomOnPlatform = graphql(`
   mutation CreateRoomOnPlatform($name: String!, $platform: VideoPlatform!) {
-    createRoom(input: { name: $name, platform: $platform }) { name platform }
+    createRoom(input: { name: $name, platform: $platform }) {
+      __typename
+      ... on CreateRoomSuccess { room { name platform } }
+      ... on UserError { message }
+      ... on InvalidInput { field }
+    }
   }
 `);
 

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateRoom } from '../api/operations.js';
 import { TestClock } from '../support/clock.js';
 import { icsCalendar, startFeedServer, type FeedServer, type IcsEventSpec } from '../support/feed-server.js';
+import { resultAs } from '../support/results.js';
 import { startTestServer, tokenFor, type TestServer } from '../support/test-server.js';
 import { SyncRoomCalendar } from '../sync/operations.js';
 import { buildWebClient, launchBrowser, SCREENSHOT_DIR } from './browser.js';
@@ -106,7 +107,7 @@ describe('room page in a browser', () => {
       },
     });
     const created = await server.request(CreateRoom, { input: { name: ROOM } }, { as: 'owner' });
-    expect(created.body.errors).toBeUndefined();
+    resultAs(created.body.data?.createRoom, 'CreateRoomSuccess');
     const ownerContext = await contextWithClockShift(browser, OWNER_CLOCK_SHIFT_MS, await tokenFor('owner'));
     viewers = await contextWithClockShift(browser, VIEWER_CLOCK_SHIFT_MS);
     [owner, viewer] = await Promise.all([ownerContext.newPage(), viewers.newPage()]);
@@ -194,7 +195,7 @@ describe('room page in a browser', () => {
     await viewer.getByRole('button', { name: 'Join Design review early' }).focus(); // a keyboard user about to join
     feeds.serve(FEED_PATH, { body: icsCalendar([review, standup]) });
     const synced = await server.request(SyncRoomCalendar, { roomName: ROOM }, { as: 'owner' });
-    expect(synced.body.data?.syncRoomCalendar.status).toBe('SUCCESS');
+    expect(resultAs(synced.body.data?.syncRoomCalendar, 'SyncRoomCalendarSuccess').result.status).toBe('SUCCESS');
     await Promise.all([viewer, owner].map((page) => page.locator('#upcoming', { hasText: 'Standup' }).waitFor()));
     // The list was rebuilt under the keyboard user, who is still on the same button.
     expect(await viewer.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Join Design review early');
@@ -218,7 +219,7 @@ describe('room page in a browser', () => {
     const retro: IcsEventSpec = { uid: 'retro', summary: 'Retro', start: day('10:20:00'), end: day('10:30:00'), location: `${publicUrl}/${ROOM}` };
     feeds.serve(FEED_PATH, { body: icsCalendar([review, standup, retro]) });
     const synced = await server.request(SyncRoomCalendar, { roomName: ROOM }, { as: 'owner' });
-    expect(synced.body.data?.syncRoomCalendar.status).toBe('SUCCESS');
+    expect(resultAs(synced.body.data?.syncRoomCalendar, 'SyncRoomCalendarSuccess').result.status).toBe('SUCCESS');
     refuse = false;
 
     // Missed while disconnected: the page re-reads the room once it is back, and its subscriptions resume.
@@ -271,7 +272,7 @@ describe('room page in a browser', () => {
     const meetingId = meetingUrl.split('/').at(-1)!;
     // Presence is only for the meeting's own room.
     const created = await server.request(CreateRoom, { input: { name: 'elsewhere' } }, { as: 'owner' });
-    expect(created.body.errors).toBeUndefined();
+    resultAs(created.body.data?.createRoom, 'CreateRoomSuccess');
     expect((await fetch(`${server.url}/video/elsewhere/${meetingId}/presence`)).status).toBe(404);
     const stored = await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: meetingId } });
     expect(stored.participantCount).toBe(0);
