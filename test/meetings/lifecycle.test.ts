@@ -12,7 +12,7 @@ import { icsCalendar, startFeedServer, type FeedServer, type IcsEventSpec } from
 import { resultAs } from '../support/results.js';
 import { startTestServer, tokenFor, wsSubscribe, type TestServer } from '../support/test-server.js';
 import { EnableCalendar, SyncRoomCalendar } from '../sync/operations.js';
-import { CreateMeeting, JoinMeeting, MeetingStarted, ParticipantCount, RoomMeetings, SetMeetingPermissions } from './operations.js';
+import { CreateMeeting, JoinMeeting, MeetingStarted, MeetingStartRights, ParticipantCount, RoomMeetings, SetMeetingStartPolicy } from './operations.js';
 
 const WEBHOOK_SECRET = 'local-webhook-secret-for-tests';
 const day = (time: string) => new Date(`2026-12-01T${time}Z`);
@@ -225,23 +225,43 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
     expect(await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: decodeGlobalID(id).id } })).toMatchObject({ isActive: false, closeReason: 'max_duration' });
   });
 
-  it('refuses anonymous callers, and other signed-in users unless the owner allowed them', async () => {
-    const before = await server.app.services.db.meeting.count();
-    const anonymous = await server.request(CreateMeeting, { roomName: ROOM });
-    expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const stranger = await server.request(CreateMeeting, { roomName: ROOM }, { as: 'stranger' });
-    expect(stranger.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    expect(await server.app.services.db.meeting.count()).toBe(before);
+  // Who may start an unscheduled meeting, per room policy: what the room tells
+  // each caller (viewerMayStartMeeting) and what createMeeting then does.
+  const policies = [
+    { policy: 'ANYONE', anonymous: 'CreateMeetingSuccess', stranger: 'CreateMeetingSuccess' },
+    { policy: 'SIGNED_IN', anonymous: 'UNAUTHENTICATED', stranger: 'CreateMeetingSuccess' },
+    { policy: 'OWNER', anonymous: 'UNAUTHENTICATED', stranger: 'FORBIDDEN' },
+  ] as const;
+  it.each(policies)('under $policy: anonymous callers get $anonymous, other signed-in users $stranger, the owner a meeting', async (expected) => {
+    const room = `start-${expected.policy.toLowerCase().replace('_', '-')}`;
+    // ANYONE is what a room has when its owner chose nothing.
+    const input = expected.policy === 'ANYONE' ? { name: room } : { name: room, meetingStartPolicy: expected.policy };
+    resultAs((await server.request(CreateRoom, { input }, { as: 'owner' })).body.data?.createRoom, 'CreateRoomSuccess');
+    for (const [caller, outcome] of [[undefined, expected.anonymous], ['stranger', expected.stranger], ['owner', 'CreateMeetingSuccess']] as const) {
+      const as = caller ? { as: caller } : {};
+      const rights = (await server.request(MeetingStartRights, { name: room }, as)).body.data?.room;
+      expect(rights, caller ?? 'anonymous').toEqual({ meetingStartPolicy: expected.policy, viewerMayStartMeeting: outcome === 'CreateMeetingSuccess' });
+      const before = await server.app.services.db.meeting.count({ where: { room: { name: room } } });
+      const response = await server.request(CreateMeeting, { roomName: room }, as);
+      if (outcome === 'CreateMeetingSuccess') {
+        const { meeting } = resultAs(response.body.data?.createMeeting, 'CreateMeetingSuccess');
+        expect(meeting).toMatchObject({ status: 'ACTIVE', isScheduled: false, hostRoomUrl: caller === 'owner' ? expect.stringMatching(/host=1/) : null });
+        expect(await server.app.services.db.meeting.count({ where: { room: { name: room } } })).toBe(before + 1);
+      } else {
+        expect(response.body.errors?.[0]?.extensions?.code, caller ?? 'anonymous').toBe(outcome);
+        expect(await server.app.services.db.meeting.count({ where: { room: { name: room } } })).toBe(before);
+      }
+    }
+  });
 
-    const notOwner = await server.request(SetMeetingPermissions, { name: ROOM, allowed: true }, { as: 'stranger' });
+  it('lets only the owner change who may start meetings, taking effect at once', async () => {
+    const notOwner = await server.request(SetMeetingStartPolicy, { name: ROOM, policy: 'ANYONE' }, { as: 'stranger' });
     expect(notOwner.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const allowed = await server.request(SetMeetingPermissions, { name: ROOM, allowed: true }, { as: 'owner' });
-    expect(resultAs(allowed.body.data?.updateRoom, 'UpdateRoomSuccess').room.signedInUsersMayStartMeetings).toBe(true);
-    const byStranger = await server.request(CreateMeeting, { roomName: ROOM }, { as: 'stranger' });
-    expect(resultAs(byStranger.body.data?.createMeeting, 'CreateMeetingSuccess').meeting).toMatchObject({ status: 'ACTIVE', hostRoomUrl: null });
-    expect((await server.request(CreateMeeting, { roomName: ROOM })).body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    await server.request(SetMeetingPermissions, { name: ROOM, allowed: false }, { as: 'owner' });
+    const restricted = await server.request(SetMeetingStartPolicy, { name: ROOM, policy: 'OWNER' }, { as: 'owner' });
+    expect(resultAs(restricted.body.data?.updateRoom, 'UpdateRoomSuccess').room.meetingStartPolicy).toBe('OWNER');
     expect((await server.request(CreateMeeting, { roomName: ROOM }, { as: 'stranger' })).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    await server.request(SetMeetingStartPolicy, { name: ROOM, policy: 'ANYONE' }, { as: 'owner' });
+    resultAs((await server.request(CreateMeeting, { roomName: ROOM })).body.data?.createMeeting, 'CreateMeetingSuccess');
   });
 
   it('caps the unscheduled meetings running in a room at once', async () => {

@@ -78,13 +78,19 @@ export const RoomScheduleChanged = graphql(`
   }
 `);
 
-export const SetMeetingPermissions = graphql(`
-  mutation SetMeetingPermissions($name: String!, $allowed: Boolean!) {
-    updateRoom(name: $name, input: { signedInUsersMayStartMeetings: $allowed }) {
+export const SetMeetingStartPolicy = graphql(`
+  mutation SetMeetingStartPolicy($name: String!, $policy: MeetingStartPolicy!) {
+    updateRoom(name: $name, input: { meetingStartPolicy: $policy }) {
       __typename
-      ... on UpdateRoomSuccess { room { name signedInUsersMayStartMeetings } }
+      ... on UpdateRoomSuccess { room { name meetingStartPolicy } }
       ... on UserError { message }
     }
+  }
+`);
+
+export const MeetingStartRights = graphql(`
+  query MeetingStartRights($name: String!) {
+    room(name: $name) { meetingStartPolicy viewerMayStartMeeting }
   }
 `);
 

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateRoom } from '../api/operations.js';
+import { CreateRoom, UpdateRoom } from '../api/operations.js';
 import { TestClock } from '../support/clock.js';
 import { icsCalendar, startFeedServer, type FeedServer, type IcsEventSpec } from '../support/feed-server.js';
 import { resultAs } from '../support/results.js';
@@ -150,6 +150,10 @@ describe('room page in a browser', () => {
     await owner.getByLabel('ICS feed URL').fill(feeds.url(FEED_PATH));
     await owner.getByRole('button', { name: 'Test connection' }).click();
     await owner.getByText('The feed works: 1 event, 1 in the next day, 1 for this room.').waitFor();
+    // A feed that fails is the mutation's typed FeedError, shown with its message.
+    await owner.getByLabel('ICS feed URL').fill(feeds.url('/private/missing.ics'));
+    await owner.getByRole('button', { name: 'Test connection' }).click();
+    await owner.getByText(/^The feed does not work: .*404/).waitFor();
 
     await server.waitForSubscribers('room:sync', 1);
     await owner.getByRole('button', { name: 'Sync now' }).click();
@@ -291,5 +295,23 @@ describe('room page in a browser', () => {
     await owner.waitForURL(new RegExp(`/video/${ROOM}/[0-9a-f-]{36}\\?host=1$`));
     await owner.getByRole('heading', { name: 'Unscheduled meeting' }).waitFor();
     await viewer.locator('#running', { hasText: 'Unscheduled meeting' }).waitFor();
+  });
+
+  it('offers "Start a new meeting" to anyone by default, and only to the owner once the room is restricted', async () => {
+    const anonymous = await viewers.newPage();
+    await anonymous.goto(`${server.url}/room/${ROOM}`);
+    await anonymous.getByRole('button', { name: 'Start a new meeting' }).click();
+    await anonymous.waitForURL(new RegExp(`/video/${ROOM}/[0-9a-f-]{36}$`)); // a guest's link, not the host's
+    await anonymous.getByRole('heading', { name: 'Unscheduled meeting' }).waitFor();
+    await anonymous.close();
+
+    const restricted = await server.request(UpdateRoom, { name: ROOM, input: { meetingStartPolicy: 'OWNER' } }, { as: 'owner' });
+    resultAs(restricted.body.data?.updateRoom, 'UpdateRoomSuccess');
+    for (const page of [viewer, owner]) {
+      await page.reload();
+      await page.locator('#running', { hasText: 'Unscheduled meeting' }).waitFor();
+    }
+    expect(await viewer.getByRole('button', { name: 'Start a new meeting' }).count()).toBe(0);
+    expect(await owner.getByRole('button', { name: 'Start a new meeting' }).count()).toBe(1);
   });
 });

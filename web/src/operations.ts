@@ -22,6 +22,7 @@ graphql(`
   fragment RoomSchedule on Room {
     name
     isOwner
+    viewerMayStartMeeting
     activeMeetings {
       id
       title
@@ -216,6 +217,7 @@ const upcomingView = (upcoming: UpcomingMeeting): MeetingView => ({
 export const toRoomView = (room: Schedule): RoomView => ({
   name: room.name,
   isOwner: room.isOwner,
+  mayStartMeeting: room.viewerMayStartMeeting,
   active: room.activeMeetings.map(activeView),
   upcoming: room.upcomingMeetings.map(upcomingView),
 });

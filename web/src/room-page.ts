@@ -87,7 +87,7 @@ export function roomPage(roomName: string): void {
         room.active.length > 0
           ? h('ul', { class: 'meetings', id: 'running' }, ...room.active.map(activeItem))
           : h('p', {}, 'No meeting is running.'),
-        h('button', { type: 'button', onclick: startMeeting }, 'Start a new meeting'),
+        room.mayStartMeeting ? h('button', { type: 'button', onclick: startMeeting }, 'Start a new meeting') : null,
       ),
       h(
         'section',

@@ -34,6 +34,8 @@ export interface MeetingView {
 export interface RoomView {
   name: string;
   isOwner: boolean;
+  /** The caller may start an unscheduled meeting here (the room's meetingStartPolicy). */
+  mayStartMeeting: boolean;
   active: MeetingView[];
   upcoming: MeetingView[];
 }
