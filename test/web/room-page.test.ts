@@ -308,7 +308,7 @@ describe('room page in a browser', () => {
     const restricted = await server.request(UpdateRoom, { name: ROOM, input: { meetingStartPolicy: 'OWNER' } }, { as: 'owner' });
     resultAs(restricted.body.data?.updateRoom, 'UpdateRoomSuccess');
     for (const page of [viewer, owner]) {
-      await page.reload();
+      await page.goto(`${server.url}/room/${ROOM}`); // the owner is on the meeting page they started
       await page.locator('#running', { hasText: 'Unscheduled meeting' }).waitFor();
     }
     expect(await viewer.getByRole('button', { name: 'Start a new meeting' }).count()).toBe(0);
