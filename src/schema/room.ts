@@ -3,9 +3,9 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { isUniqueViolation } from '../db/unique-violation.js';
 import type { Prisma, Room } from '../generated/prisma/client.js';
+import { startMeetingRefusal } from '../meetings/create-meeting.js';
 import { DEFAULT_ICS_FETCH_INTERVAL, ICS_FETCH_INTERVALS } from '../rooms/ics-settings.js';
 import { maskIcsUrl, normalizeIcsUrl } from '../rooms/ics-url.js';
-import { startMeetingRefusal } from '../meetings/create-meeting.js';
 import { roomNameProblem } from '../rooms/room-name.js';
 import { builder } from './builder.js';
 import type { AppContext } from './context.js';
