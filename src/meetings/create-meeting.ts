@@ -1,7 +1,8 @@
-// Starting an unscheduled meeting in a room, now (SPEC §4). Who may: the room's
-// owner always; other signed-in users when the owner allowed it
-// (Room.signedInUsersMayStartMeetings); anonymous callers never. Nobody
-// joining closes it after the empty grace period (meeting-rules.ts).
+// Starting an unscheduled meeting in a room, now (SPEC §4). Who may is the
+// room's meetingStartPolicy: by default anyone who can see the room (SPEC §5);
+// the owner can narrow it to signed-in users or to themselves. Abuse stays
+// bounded without sign-in: at most MAX_ACTIVE_UNSCHEDULED run per room, and
+// one nobody joins closes after the empty grace period (meeting-rules.ts).
 import type { Room } from '../generated/prisma/client.js';
 import {
   MeetingPlatformError,
@@ -15,16 +16,22 @@ import { MAX_MEETING_MS, provisionRetryDelayMs } from './meeting-rules.js';
 /** A room may not hold more unscheduled meetings at once than this. */
 export const MAX_ACTIVE_UNSCHEDULED = 10;
 
-export function mayStartMeeting(room: Pick<Room, 'ownerId' | 'signedInUsersMayStartMeetings'>, userId: string | null): boolean {
-  return userId !== null && (userId === room.ownerId || room.signedInUsersMayStartMeetings);
+/** Why the caller (userId null: anonymous) may not start a meeting in the room; null when they may. */
+export function startMeetingRefusal(
+  room: Pick<Room, 'ownerId' | 'meetingStartPolicy'>,
+  userId: string | null,
+): SignInRequiredError | NotAllowedToStartMeetingError | null {
+  if (room.meetingStartPolicy === 'ANYONE' || userId === room.ownerId) return null;
+  if (userId === null) return new SignInRequiredError();
+  return room.meetingStartPolicy === 'OWNER' ? new NotAllowedToStartMeetingError() : null;
 }
 
 /** Creates, provisions and announces the meeting; returns its id. Throws a MeetingError subclass when refused. */
 export async function createMeeting(deps: MeetingDeps, input: { room: Room; userId: string | null }): Promise<string> {
   const { room, userId } = input;
   const { db } = deps;
-  if (userId === null) throw new SignInRequiredError();
-  if (!mayStartMeeting(room, userId)) throw new NotAllowedToStartMeetingError();
+  const refusal = startMeetingRefusal(room, userId);
+  if (refusal) throw refusal;
   const unavailable = deps.platforms.unavailableReason(room.platform);
   if (unavailable) throw new MeetingPlatformError(unavailable);
   const active = await db.meeting.count({ where: { roomId: room.id, isActive: true, calendarSlot: null } });

@@ -5,7 +5,7 @@
 // closing details and calendar details are the owner's only.
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { calendarMetadataOfMeeting, type CalendarMetadata } from '../meetings/calendar-metadata.js';
-import { createMeeting } from '../meetings/create-meeting.js';
+import { createMeeting, MAX_ACTIVE_UNSCHEDULED } from '../meetings/create-meeting.js';
 import { MeetingPlatformError, NotAllowedToStartMeetingError, SignInRequiredError, TooManyUnscheduledMeetingsError } from '../meetings/meeting-errors.js';
 import { CLOSE_REASONS, calendarSlotOf, type CloseReason } from '../meetings/meeting-rules.js';
 import type { CalendarEvent, Meeting } from '../generated/prisma/client.js';
@@ -245,7 +245,7 @@ builder.mutationFields((t) => ({
   createMeeting: t.prismaField({
     type: MeetingRef,
     description:
-      "Starts an unscheduled meeting in the room now: the room's owner, or any signed-in user when the room allows it (signedInUsersMayStartMeetings). It closes when nobody has joined within 15 minutes, 15 minutes after the last participant left, or after 8 hours.",
+      `Starts an unscheduled meeting in the room now. Who may is the room's meetingStartPolicy (anyone by default; otherwise an UNAUTHENTICATED or FORBIDDEN error); at most ${MAX_ACTIVE_UNSCHEDULED} run in a room at once (RateLimited). It closes when nobody has joined within 15 minutes, 15 minutes after the last participant left, or after 8 hours.`,
     errors: {
       types: [NotFoundError, RateLimitedError, PlatformUnavailableError],
       dataField: { name: 'meeting', description: 'The new meeting.' },

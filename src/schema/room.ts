@@ -3,6 +3,7 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { isUniqueViolation } from '../db/unique-violation.js';
 import type { Prisma, Room } from '../generated/prisma/client.js';
+import { startMeetingRefusal } from '../meetings/create-meeting.js';
 import { DEFAULT_ICS_FETCH_INTERVAL, ICS_FETCH_INTERVALS } from '../rooms/ics-settings.js';
 import { maskIcsUrl, normalizeIcsUrl } from '../rooms/ics-url.js';
 import { roomNameProblem } from '../rooms/room-name.js';
@@ -17,6 +18,15 @@ export const VideoPlatform = builder.enumType('VideoPlatform', {
   values: {
     LOCAL: { description: 'Built-in platform for development and tests: no external calls; participants are simulated with POST /webhooks/local.' },
     WHEREBY: { description: 'Whereby (REST API key configured on the server).' },
+  } as const,
+});
+
+export const MeetingStartPolicy = builder.enumType('MeetingStartPolicy', {
+  description: 'Who may start an unscheduled meeting in a room (createMeeting). Joining meetings is open to everyone either way.',
+  values: {
+    ANYONE: { description: 'Anyone who can see the room, signed in or not (the default).' },
+    SIGNED_IN: { description: 'Any signed-in user.' },
+    OWNER: { description: "Only the room's owner." },
   } as const,
 });
 
@@ -83,8 +93,13 @@ export const RoomRef = builder.prismaNode('Room', {
   fields: (t) => ({
     name: t.exposeString('name', { description: 'URL slug: lower-case letters, digits and hyphens; unique.' }),
     platform: t.expose('platform', { type: VideoPlatform, description: 'Where its video meetings are hosted.' }),
-    signedInUsersMayStartMeetings: t.exposeBoolean('signedInUsersMayStartMeetings', {
-      description: 'Whether signed-in users other than the owner may start unscheduled meetings (createMeeting).',
+    meetingStartPolicy: t.expose('meetingStartPolicy', {
+      type: MeetingStartPolicy,
+      description: 'Who may start unscheduled meetings here (createMeeting); ANYONE unless the owner restricted it.',
+    }),
+    viewerMayStartMeeting: t.boolean({
+      description: 'Whether the caller may start an unscheduled meeting here now (by meetingStartPolicy): show a "start a meeting" action only when true.',
+      resolve: (room, _args, context) => startMeetingRefusal(room, context.viewer?.userId ?? null) === null,
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the room was created.' }),
     publicUrl: t.string({
@@ -118,7 +133,7 @@ const CreateRoomInput = builder.inputType('CreateRoomInput', {
   fields: (t) => ({
     name: t.string({ required: true, description: 'URL slug: lower-case letters, digits, hyphens (2–63 characters).' }),
     platform: t.field({ type: VideoPlatform, description: 'Video platform; LOCAL by default. Only platforms this server has configured (WHEREBY needs WHEREBY_API_KEY).' }),
-    signedInUsersMayStartMeetings: t.boolean({ description: 'Let any signed-in user start unscheduled meetings here, not only the owner.' }),
+    meetingStartPolicy: t.field({ type: MeetingStartPolicy, description: 'Who may start unscheduled meetings; ANYONE by default.' }),
     ics: t.field({ type: IcsSettingsInput, description: 'Calendar feed settings.' }),
   }),
 });
@@ -128,7 +143,7 @@ const UpdateRoomInput = builder.inputType('UpdateRoomInput', {
   fields: (t) => ({
     name: t.string({ description: 'Rename the room (its address changes).' }),
     platform: t.field({ type: VideoPlatform, description: 'Move the room to another video platform (new meetings only). Only platforms this server has configured (WHEREBY needs WHEREBY_API_KEY).' }),
-    signedInUsersMayStartMeetings: t.boolean({ description: 'Let any signed-in user start unscheduled meetings here, not only the owner.' }),
+    meetingStartPolicy: t.field({ type: MeetingStartPolicy, description: 'Who may start unscheduled meetings.' }),
     ics: t.field({ type: IcsSettingsInput, description: 'Calendar feed settings.' }),
   }),
 });
@@ -255,7 +270,7 @@ builder.mutationFields((t) => ({
             name,
             ownerId: context.viewer!.userId,
             ...(input.platform != null && { platform: validatedPlatform(input.platform, context) }),
-            ...(input.signedInUsersMayStartMeetings != null && { signedInUsersMayStartMeetings: input.signedInUsersMayStartMeetings }),
+            ...(input.meetingStartPolicy != null && { meetingStartPolicy: input.meetingStartPolicy }),
           },
         });
         if (input.ics) context.services.calendarSync.wake();
@@ -280,7 +295,7 @@ builder.mutationFields((t) => ({
       const data: Prisma.RoomUpdateInput = input.ics ? icsSettingsData(input.ics, room, context) : {};
       if (input.name != null) data.name = validatedName(input.name);
       if (input.platform != null) data.platform = validatedPlatform(input.platform, context);
-      if (input.signedInUsersMayStartMeetings != null) data.signedInUsersMayStartMeetings = input.signedInUsersMayStartMeetings;
+      if (input.meetingStartPolicy != null) data.meetingStartPolicy = input.meetingStartPolicy;
       try {
         return await updateRoomRow(context, room, query, data, input.ics?.url != null);
       } catch (error) {

@@ -12,7 +12,7 @@ import { icsCalendar, startFeedServer, type FeedServer, type IcsEventSpec } from
 import { resultAs } from '../support/results.js';
 import { startTestServer, tokenFor, wsSubscribe, type TestServer } from '../support/test-server.js';
 import { EnableCalendar, SyncRoomCalendar } from '../sync/operations.js';
-import { CreateMeeting, JoinMeeting, MeetingStarted, ParticipantCount, RoomMeetings, SetMeetingPermissions } from './operations.js';
+import { CreateMeeting, JoinMeeting, MeetingStarted, MeetingStartRights, ParticipantCount, RoomMeetings, SetMeetingStartPolicy } from './operations.js';
 
 const WEBHOOK_SECRET = 'local-webhook-secret-for-tests';
 const day = (time: string) => new Date(`2026-12-01T${time}Z`);
@@ -195,9 +195,9 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
     const stream = wsSubscribe(server.wsClient(), MeetingStarted, { roomName: ROOM });
     await server.waitForSubscribers('room:meeting-started', 1);
     const created = await server.request(CreateMeeting, { roomName: ROOM }, { as: 'owner' });
-    expect(created.body.errors).toBeUndefined();
-    expect(created.body.data?.createMeeting).toMatchObject({ title: null, status: 'ACTIVE', isScheduled: false, durationSeconds: 8 * 3600, hostRoomUrl: expect.stringMatching(/host=1/) });
-    const id = created.body.data!.createMeeting.id;
+    const { meeting } = resultAs(created.body.data?.createMeeting, 'CreateMeetingSuccess');
+    expect(meeting).toMatchObject({ title: null, status: 'ACTIVE', isScheduled: false, durationSeconds: 8 * 3600, hostRoomUrl: expect.stringMatching(/host=1/) });
+    const id = meeting.id;
     const [event] = await stream.waitFor(1);
     expect(event?.data?.meetingStarted.id).toBe(id);
     stream.unsubscribe();
@@ -208,51 +208,71 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
     await tickAt('17:15:00');
     expect((await roomView()).activeMeetings.map((m) => m.id)).not.toContain(id);
     const ended = await server.request(JoinMeeting, { roomName: ROOM, meetingId: id });
-    expect(ended.body.errors?.[0]?.extensions?.code).toBe('MEETING_ENDED');
-    expect(await server.app.services.db.meeting.findUniqueOrThrow({ where: { id } })).toMatchObject({ isActive: false, closeReason: 'empty_after_grace' });
+    expect(resultAs(ended.body.data?.joinMeeting, 'MeetingEnded').closedAt).toBe(day('17:15:00').toISOString());
+    expect(await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: decodeGlobalID(id).id } })).toMatchObject({ isActive: false, closeReason: 'empty_after_grace' });
   });
 
   it('keeps a joined unscheduled meeting open while people are in it, up to 8 hours', async () => {
     clock.set(day('18:00:00'));
     const created = await server.request(CreateMeeting, { roomName: ROOM }, { as: 'owner' });
-    const id = created.body.data!.createMeeting.id;
+    const { id } = resultAs(created.body.data?.createMeeting, 'CreateMeetingSuccess').meeting;
     meetingIds.set('ad hoc', id);
     await participants('ad hoc', 2, '18:05:00');
     await tickAt('23:00:00');
     expect((await roomView()).activeMeetings.map((m) => m.id)).toContain(id);
     clock.set(new Date('2026-12-02T02:00:00Z'));
     await server.app.services.meetings.tick();
-    expect(await server.app.services.db.meeting.findUniqueOrThrow({ where: { id } })).toMatchObject({ isActive: false, closeReason: 'max_duration' });
+    expect(await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: decodeGlobalID(id).id } })).toMatchObject({ isActive: false, closeReason: 'max_duration' });
   });
 
-  it('refuses anonymous callers, and other signed-in users unless the owner allowed them', async () => {
-    const before = await server.app.services.db.meeting.count();
-    const anonymous = await server.request(CreateMeeting, { roomName: ROOM });
-    expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const stranger = await server.request(CreateMeeting, { roomName: ROOM }, { as: 'stranger' });
-    expect(stranger.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    expect(await server.app.services.db.meeting.count()).toBe(before);
+  // Who may start an unscheduled meeting, per room policy: what the room tells
+  // each caller (viewerMayStartMeeting) and what createMeeting then does.
+  const policies = [
+    { policy: 'ANYONE', anonymous: 'CreateMeetingSuccess', stranger: 'CreateMeetingSuccess' },
+    { policy: 'SIGNED_IN', anonymous: 'UNAUTHENTICATED', stranger: 'CreateMeetingSuccess' },
+    { policy: 'OWNER', anonymous: 'UNAUTHENTICATED', stranger: 'FORBIDDEN' },
+  ] as const;
+  it.each(policies)('under $policy: anonymous callers get $anonymous, other signed-in users $stranger, the owner a meeting', async (expected) => {
+    const room = `start-${expected.policy.toLowerCase().replace('_', '-')}`;
+    // ANYONE is what a room has when its owner chose nothing.
+    const input = expected.policy === 'ANYONE' ? { name: room } : { name: room, meetingStartPolicy: expected.policy };
+    resultAs((await server.request(CreateRoom, { input }, { as: 'owner' })).body.data?.createRoom, 'CreateRoomSuccess');
+    for (const [caller, outcome] of [[undefined, expected.anonymous], ['stranger', expected.stranger], ['owner', 'CreateMeetingSuccess']] as const) {
+      const as = caller ? { as: caller } : {};
+      const rights = (await server.request(MeetingStartRights, { name: room }, as)).body.data?.room;
+      expect(rights, caller ?? 'anonymous').toEqual({ meetingStartPolicy: expected.policy, viewerMayStartMeeting: outcome === 'CreateMeetingSuccess' });
+      const before = await server.app.services.db.meeting.count({ where: { room: { name: room } } });
+      const response = await server.request(CreateMeeting, { roomName: room }, as);
+      if (outcome === 'CreateMeetingSuccess') {
+        const { meeting } = resultAs(response.body.data?.createMeeting, 'CreateMeetingSuccess');
+        expect(meeting).toMatchObject({ status: 'ACTIVE', isScheduled: false, hostRoomUrl: caller === 'owner' ? expect.stringMatching(/host=1/) : null });
+        expect(await server.app.services.db.meeting.count({ where: { room: { name: room } } })).toBe(before + 1);
+      } else {
+        expect(response.body.errors?.[0]?.extensions?.code, caller ?? 'anonymous').toBe(outcome);
+        expect(await server.app.services.db.meeting.count({ where: { room: { name: room } } })).toBe(before);
+      }
+    }
+  });
 
-    const notOwner = await server.request(SetMeetingPermissions, { name: ROOM, allowed: true }, { as: 'stranger' });
+  it('lets only the owner change who may start meetings, taking effect at once', async () => {
+    const notOwner = await server.request(SetMeetingStartPolicy, { name: ROOM, policy: 'ANYONE' }, { as: 'stranger' });
     expect(notOwner.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const allowed = await server.request(SetMeetingPermissions, { name: ROOM, allowed: true }, { as: 'owner' });
-    expect(allowed.body.data?.updateRoom.signedInUsersMayStartMeetings).toBe(true);
-    const byStranger = await server.request(CreateMeeting, { roomName: ROOM }, { as: 'stranger' });
-    expect(byStranger.body.data?.createMeeting).toMatchObject({ status: 'ACTIVE', hostRoomUrl: null });
-    expect((await server.request(CreateMeeting, { roomName: ROOM })).body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    await server.request(SetMeetingPermissions, { name: ROOM, allowed: false }, { as: 'owner' });
+    const restricted = await server.request(SetMeetingStartPolicy, { name: ROOM, policy: 'OWNER' }, { as: 'owner' });
+    expect(resultAs(restricted.body.data?.updateRoom, 'UpdateRoomSuccess').room.meetingStartPolicy).toBe('OWNER');
     expect((await server.request(CreateMeeting, { roomName: ROOM }, { as: 'stranger' })).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    await server.request(SetMeetingStartPolicy, { name: ROOM, policy: 'ANYONE' }, { as: 'owner' });
+    resultAs((await server.request(CreateMeeting, { roomName: ROOM })).body.data?.createMeeting, 'CreateMeetingSuccess');
   });
 
   it('caps the unscheduled meetings running in a room at once', async () => {
     await server.request(CreateRoom, { input: { name: 'busy' } }, { as: 'owner' });
-    for (let i = 0; i < 10; i++) expect((await server.request(CreateMeeting, { roomName: 'busy' }, { as: 'owner' })).body.errors).toBeUndefined();
-    const refused = await server.request(CreateMeeting, { roomName: 'busy' }, { as: 'owner' });
-    expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 60 });
+    const start = async () => (await server.request(CreateMeeting, { roomName: 'busy' }, { as: 'owner' })).body.data?.createMeeting;
+    for (let i = 0; i < 10; i++) resultAs(await start(), 'CreateMeetingSuccess');
+    expect(resultAs(await start(), 'RateLimited').retryAfterSeconds).toBe(60);
     // Unjoined, they all close after the grace period, and the room can start meetings again.
     clock.advance(15 * 60_000);
     await server.app.services.meetings.tick();
-    expect((await server.request(CreateMeeting, { roomName: 'busy' }, { as: 'owner' })).body.errors).toBeUndefined();
+    resultAs(await start(), 'CreateMeetingSuccess');
   });
 
   it('explains join errors', async () => {
@@ -263,11 +283,11 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
       resultAs(response.body.data?.joinMeeting, 'NotFound');
     }
     await server.request(CreateRoom, { input: { name: 'other-room' } }, { as: 'owner' });
-    const other = await server.request(CreateMeeting, { roomName: 'other-room' }, { as: 'owner' });
-    const wrongRoom = await server.request(JoinMeeting, { roomName: ROOM, meetingId: other.body.data!.createMeeting.id });
-    expect(wrongRoom.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    const noRoom = await server.request(JoinMeeting, { roomName: 'no-such-room', meetingId: other.body.data!.createMeeting.id });
-    expect(noRoom.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const other = resultAs((await server.request(CreateMeeting, { roomName: 'other-room' }, { as: 'owner' })).body.data?.createMeeting, 'CreateMeetingSuccess');
+    const wrongRoom = await server.request(JoinMeeting, { roomName: ROOM, meetingId: other.meeting.id });
+    resultAs(wrongRoom.body.data?.joinMeeting, 'NotFound');
+    const noRoom = await server.request(JoinMeeting, { roomName: 'no-such-room', meetingId: other.meeting.id });
+    resultAs(noRoom.body.data?.joinMeeting, 'NotFound');
   });
 
   it('refuses bad webhooks with a clear 4xx and changes nothing', async () => {

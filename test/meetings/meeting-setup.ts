@@ -7,6 +7,7 @@ import { CreateRoom } from '../api/operations.js';
 import type { Clock } from '../../src/clock.js';
 import type { Engine } from '../support/databases.js';
 import { icsCalendar, startFeedServer, type FeedServer, type IcsEventSpec } from '../support/feed-server.js';
+import { resultAs } from '../support/results.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { EnableCalendar, SyncRoomCalendar } from '../sync/operations.js';
 
@@ -38,7 +39,7 @@ export async function roomWithCalendar(server: TestServer, feeds: FeedServer, ro
   }
   await server.request(EnableCalendar, { name: room, url: feeds.url(`/${room}.ics`) }, { as: 'owner' });
   const synced = await server.request(SyncRoomCalendar, { roomName: room }, { as: 'owner' });
-  expect(synced.body.data?.syncRoomCalendar.status).toBe('SUCCESS');
+  expect(resultAs(synced.body.data?.syncRoomCalendar, 'SyncRoomCalendarSuccess').result.status).toBe('SUCCESS');
 }
 
 export interface FakeWhereby {

@@ -78,21 +78,41 @@ export const RoomScheduleChanged = graphql(`
   }
 `);
 
-export const SetMeetingPermissions = graphql(`
-  mutation SetMeetingPermissions($name: String!, $allowed: Boolean!) {
-    updateRoom(name: $name, input: { signedInUsersMayStartMeetings: $allowed }) { name signedInUsersMayStartMeetings }
+export const SetMeetingStartPolicy = graphql(`
+  mutation SetMeetingStartPolicy($name: String!, $policy: MeetingStartPolicy!) {
+    updateRoom(name: $name, input: { meetingStartPolicy: $policy }) {
+      __typename
+      ... on UpdateRoomSuccess { room { name meetingStartPolicy } }
+      ... on UserError { message }
+    }
+  }
+`);
+
+export const MeetingStartRights = graphql(`
+  query MeetingStartRights($name: String!) {
+    room(name: $name) { meetingStartPolicy viewerMayStartMeeting }
   }
 `);
 
 export const SetRoomPlatform = graphql(`
   mutation SetRoomPlatform($name: String!, $platform: VideoPlatform!) {
-    updateRoom(name: $name, input: { platform: $platform }) { name platform }
+    updateRoom(name: $name, input: { platform: $platform }) {
+      __typename
+      ... on UpdateRoomSuccess { room { name platform } }
+      ... on UserError { message }
+      ... on InvalidInput { field }
+    }
   }
 `);
 
 export const CreateRoomOnPlatform = graphql(`
   mutation CreateRoomOnPlatform($name: String!, $platform: VideoPlatform!) {
-    createRoom(input: { name: $name, platform: $platform }) { name platform }
+    createRoom(input: { name: $name, platform: $platform }) {
+      __typename
+      ... on CreateRoomSuccess { room { name platform } }
+      ... on UserError { message }
+      ... on InvalidInput { field }
+    }
   }
 `);
 

@@ -1,11 +1,13 @@
 // A room can only choose a video platform this server has configured, and a
 // platform that keeps failing is retried with exponential back-off while the
 // owner sees why the meeting is not ready.
+import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateRoom } from '../api/operations.js';
 import { TestClock } from '../support/clock.js';
 import { engines } from '../support/databases.js';
 import type { FeedServer } from '../support/feed-server.js';
+import { resultAs } from '../support/results.js';
 import type { TestServer } from '../support/test-server.js';
 import { day, roomEvent, roomWithCalendar, startFakeWhereby, useMeetingServer, type FakeWhereby } from './meeting-setup.js';
 import { CreateMeeting, CreateRoomOnPlatform, JoinMeeting, MeetingProvisioning, SetRoomPlatform } from './operations.js';
@@ -20,16 +22,18 @@ describe.each(engines)('video platforms this server has not configured, on %s', 
   it('refuses WHEREBY without WHEREBY_API_KEY, naming the setting', async () => {
     const { server } = ctx;
     const created = await server.request(CreateRoomOnPlatform, { name: 'wb', platform: 'WHEREBY' }, { as: 'owner' });
-    expect(created.body.errors?.[0]?.message).toMatch(/WHEREBY_API_KEY is not set on this server/);
-    expect(created.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'platform' });
+    expect(resultAs(created.body.data?.createRoom, 'InvalidInput')).toMatchObject({
+      message: expect.stringMatching(/WHEREBY_API_KEY is not set on this server/),
+      field: 'input.platform',
+    });
     expect(await server.app.services.db.room.count({ where: { name: 'wb' } })).toBe(0);
 
     await server.request(CreateRoom, { input: { name: 'local' } }, { as: 'owner' });
     const updated = await server.request(SetRoomPlatform, { name: 'local', platform: 'WHEREBY' }, { as: 'owner' });
-    expect(updated.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    expect(updated.body.errors?.[0]?.message).toMatch(/WHEREBY_API_KEY/);
+    expect(resultAs(updated.body.data?.updateRoom, 'InvalidInput').message).toMatch(/WHEREBY_API_KEY/);
     expect((await server.app.services.db.room.findUniqueOrThrow({ where: { name: 'local' } })).platform).toBe('LOCAL');
-    expect((await server.request(SetRoomPlatform, { name: 'local', platform: 'LOCAL' }, { as: 'owner' })).body.data?.updateRoom.platform).toBe('LOCAL');
+    const kept = await server.request(SetRoomPlatform, { name: 'local', platform: 'LOCAL' }, { as: 'owner' });
+    expect(resultAs(kept.body.data?.updateRoom, 'UpdateRoomSuccess').room.platform).toBe('LOCAL');
   });
 
   it('backs off on a room left on WHEREBY after the key was removed, and tells its owner why', async () => {
@@ -47,13 +51,13 @@ describe.each(engines)('video platforms this server has not configured, on %s', 
     const guestView = await server.request(MeetingProvisioning, { name: 'orphan' });
     expect(guestView.body.data!.room!.upcomingMeetings[0]!.meeting).toEqual({ id: meeting.id, provisioningError: null });
     const join = await server.request(JoinMeeting, { roomName: 'orphan', meetingId: meeting.id });
-    expect(join.body.errors?.[0]?.extensions?.code).toBe('MEETING_NOT_ACTIVE');
-    const row = await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: meeting.id } });
+    resultAs(join.body.data?.joinMeeting, 'MeetingNotActive');
+    const row = await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: decodeGlobalID(meeting.id).id } });
     expect(row).toMatchObject({ provisioningFailures: 1, provisionRetryAt: day('09:59:05') });
 
     // An unscheduled meeting there is refused at once, with the same reason.
     const adHoc = await server.request(CreateMeeting, { roomName: 'orphan' }, { as: 'owner' });
-    expect(adHoc.body.errors?.[0]).toMatchObject({ message: expect.stringMatching(/WHEREBY_API_KEY/), extensions: { code: 'PLATFORM_UNAVAILABLE' } });
+    expect(resultAs(adHoc.body.data?.createMeeting, 'PlatformUnavailable').message).toMatch(/WHEREBY_API_KEY/);
   });
 });
 
@@ -69,7 +73,7 @@ describe.each(engines)('a failing video platform, on %s', (engine) => {
   const ctx = useMeetingServer(engine, clock, () => ({ WHEREBY_API_KEY: 'test-whereby-key', WHEREBY_API_URL: whereby.apiUrl }));
   beforeAll(async () => {
     const { server, feeds } = ctx;
-    expect((await server.request(CreateRoomOnPlatform, { name: 'wb', platform: 'WHEREBY' }, { as: 'owner' })).body.errors).toBeUndefined();
+    resultAs((await server.request(CreateRoomOnPlatform, { name: 'wb', platform: 'WHEREBY' }, { as: 'owner' })).body.data?.createRoom, 'CreateRoomSuccess');
     await roomWithCall(server, feeds, 'wb');
   });
 
@@ -96,18 +100,19 @@ describe.each(engines)('a failing video platform, on %s', (engine) => {
     // Started late, announced in the same tick; the error is gone.
     const view = await server.request(MeetingProvisioning, { name: 'wb' }, { as: 'owner' });
     expect(view.body.data?.room?.activeMeetings).toEqual([{ id: expect.any(String), provisioningError: null }]);
-    const join = await server.request(JoinMeeting, { roomName: 'wb', meetingId: (await server.app.services.db.meeting.findFirstOrThrow()).id });
-    expect(join.body.data?.joinMeeting).toMatchObject({ state: 'JOIN', roomUrl: 'https://example.whereby.com/room-wb-5' });
+    const meetingId = encodeGlobalID('Meeting', (await server.app.services.db.meeting.findFirstOrThrow()).id);
+    const join = await server.request(JoinMeeting, { roomName: 'wb', meetingId });
+    expect(resultAs(join.body.data?.joinMeeting, 'JoinMeetingSuccess').join).toMatchObject({ state: 'JOIN', roomUrl: 'https://example.whereby.com/room-wb-5' });
   });
 
   it('refuses an unscheduled meeting the platform cannot create, leaving nothing behind', async () => {
     const { server } = ctx;
     whereby.failWith = 401;
     const refused = await server.request(CreateMeeting, { roomName: 'wb' }, { as: 'owner' });
-    expect(refused.body.errors?.[0]?.extensions?.code).toBe('PLATFORM_UNAVAILABLE');
-    expect(refused.body.errors?.[0]?.message).toMatch(/Whereby rejected the API key \(HTTP 401\)/);
+    expect(resultAs(refused.body.data?.createMeeting, 'PlatformUnavailable').message).toMatch(/Whereby rejected the API key \(HTTP 401\)/);
     expect(await server.app.services.db.meeting.count({ where: { calendarSlot: null } })).toBe(0);
     whereby.failWith = null;
-    expect((await server.request(CreateMeeting, { roomName: 'wb' }, { as: 'owner' })).body.data?.createMeeting.status).toBe('ACTIVE');
+    const created = await server.request(CreateMeeting, { roomName: 'wb' }, { as: 'owner' });
+    expect(resultAs(created.body.data?.createMeeting, 'CreateMeetingSuccess').meeting.status).toBe('ACTIVE');
   });
 });

@@ -48,7 +48,7 @@ describe.each(engines)('meeting scheduler fairness on %s', (engine) => {
     clock.set(day('09:01:00'));
     await meetings.tick();
     const [started] = await quietStarts.waitFor(1);
-    expect(started?.data?.meetingStarted).toMatchObject({ title: 'Talk', startDate: day('09:01:00').toISOString() });
+    expect(started?.data?.meetingStarted).toMatchObject({ title: 'Talk', startsAt: day('09:01:00').toISOString() });
     expect(await provisionedIn('crowded')).toHaveLength(2 * MEETINGS_PER_ROOM_PER_TICK);
     quietStarts.unsubscribe();
   });

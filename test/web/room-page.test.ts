@@ -10,9 +10,10 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateRoom } from '../api/operations.js';
+import { CreateRoom, UpdateRoom } from '../api/operations.js';
 import { TestClock } from '../support/clock.js';
 import { icsCalendar, startFeedServer, type FeedServer, type IcsEventSpec } from '../support/feed-server.js';
+import { resultAs } from '../support/results.js';
 import { startTestServer, tokenFor, type TestServer } from '../support/test-server.js';
 import { SyncRoomCalendar } from '../sync/operations.js';
 import { buildWebClient, launchBrowser, SCREENSHOT_DIR } from './browser.js';
@@ -106,7 +107,7 @@ describe('room page in a browser', () => {
       },
     });
     const created = await server.request(CreateRoom, { input: { name: ROOM } }, { as: 'owner' });
-    expect(created.body.errors).toBeUndefined();
+    resultAs(created.body.data?.createRoom, 'CreateRoomSuccess');
     const ownerContext = await contextWithClockShift(browser, OWNER_CLOCK_SHIFT_MS, await tokenFor('owner'));
     viewers = await contextWithClockShift(browser, VIEWER_CLOCK_SHIFT_MS);
     [owner, viewer] = await Promise.all([ownerContext.newPage(), viewers.newPage()]);
@@ -149,6 +150,10 @@ describe('room page in a browser', () => {
     await owner.getByLabel('ICS feed URL').fill(feeds.url(FEED_PATH));
     await owner.getByRole('button', { name: 'Test connection' }).click();
     await owner.getByText('The feed works: 1 event, 1 in the next day, 1 for this room.').waitFor();
+    // A feed that fails is the mutation's typed FeedError, shown with its message.
+    await owner.getByLabel('ICS feed URL').fill(feeds.url('/private/missing.ics'));
+    await owner.getByRole('button', { name: 'Test connection' }).click();
+    await owner.getByText(/^The feed does not work: .*404/).waitFor();
 
     await server.waitForSubscribers('room:sync', 1);
     await owner.getByRole('button', { name: 'Sync now' }).click();
@@ -194,7 +199,7 @@ describe('room page in a browser', () => {
     await viewer.getByRole('button', { name: 'Join Design review early' }).focus(); // a keyboard user about to join
     feeds.serve(FEED_PATH, { body: icsCalendar([review, standup]) });
     const synced = await server.request(SyncRoomCalendar, { roomName: ROOM }, { as: 'owner' });
-    expect(synced.body.data?.syncRoomCalendar.status).toBe('SUCCESS');
+    expect(resultAs(synced.body.data?.syncRoomCalendar, 'SyncRoomCalendarSuccess').result.status).toBe('SUCCESS');
     await Promise.all([viewer, owner].map((page) => page.locator('#upcoming', { hasText: 'Standup' }).waitFor()));
     // The list was rebuilt under the keyboard user, who is still on the same button.
     expect(await viewer.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Join Design review early');
@@ -218,7 +223,7 @@ describe('room page in a browser', () => {
     const retro: IcsEventSpec = { uid: 'retro', summary: 'Retro', start: day('10:20:00'), end: day('10:30:00'), location: `${publicUrl}/${ROOM}` };
     feeds.serve(FEED_PATH, { body: icsCalendar([review, standup, retro]) });
     const synced = await server.request(SyncRoomCalendar, { roomName: ROOM }, { as: 'owner' });
-    expect(synced.body.data?.syncRoomCalendar.status).toBe('SUCCESS');
+    expect(resultAs(synced.body.data?.syncRoomCalendar, 'SyncRoomCalendarSuccess').result.status).toBe('SUCCESS');
     refuse = false;
 
     // Missed while disconnected: the page re-reads the room once it is back, and its subscriptions resume.
@@ -271,7 +276,7 @@ describe('room page in a browser', () => {
     const meetingId = meetingUrl.split('/').at(-1)!;
     // Presence is only for the meeting's own room.
     const created = await server.request(CreateRoom, { input: { name: 'elsewhere' } }, { as: 'owner' });
-    expect(created.body.errors).toBeUndefined();
+    resultAs(created.body.data?.createRoom, 'CreateRoomSuccess');
     expect((await fetch(`${server.url}/video/elsewhere/${meetingId}/presence`)).status).toBe(404);
     const stored = await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: meetingId } });
     expect(stored.participantCount).toBe(0);
@@ -290,5 +295,23 @@ describe('room page in a browser', () => {
     await owner.waitForURL(new RegExp(`/video/${ROOM}/[0-9a-f-]{36}\\?host=1$`));
     await owner.getByRole('heading', { name: 'Unscheduled meeting' }).waitFor();
     await viewer.locator('#running', { hasText: 'Unscheduled meeting' }).waitFor();
+  });
+
+  it('offers "Start a new meeting" to anyone by default, and only to the owner once the room is restricted', async () => {
+    const anonymous = await viewers.newPage();
+    await anonymous.goto(`${server.url}/room/${ROOM}`);
+    await anonymous.getByRole('button', { name: 'Start a new meeting' }).click();
+    await anonymous.waitForURL(new RegExp(`/video/${ROOM}/[0-9a-f-]{36}$`)); // a guest's link, not the host's
+    await anonymous.getByRole('heading', { name: 'Unscheduled meeting' }).waitFor();
+    await anonymous.close();
+
+    const restricted = await server.request(UpdateRoom, { name: ROOM, input: { meetingStartPolicy: 'OWNER' } }, { as: 'owner' });
+    resultAs(restricted.body.data?.updateRoom, 'UpdateRoomSuccess');
+    for (const page of [viewer, owner]) {
+      await page.goto(`${server.url}/room/${ROOM}`); // the owner is on the meeting page they started
+      await page.locator('#running', { hasText: 'Unscheduled meeting' }).waitFor();
+    }
+    expect(await viewer.getByRole('button', { name: 'Start a new meeting' }).count()).toBe(0);
+    expect(await owner.getByRole('button', { name: 'Start a new meeting' }).count()).toBe(1);
   });
 });

@@ -11,7 +11,11 @@ export function storedToken(): string | null {
   return localStorage.getItem(TOKEN_KEY)?.trim() || null;
 }
 
-/** An error the server reported, with its extensions.code (NOT_FOUND, FORBIDDEN …). */
+/**
+ * An error the server reported: a GraphQL error with its extensions.code
+ * (UNAUTHENTICATED, FORBIDDEN …), or a mutation's typed error with its
+ * __typename (NotFound, RateLimited, FeedError …) as the code.
+ */
 export class ApiError extends Error {
   constructor(
     message: string,
@@ -31,6 +35,17 @@ function unwrap<R>(body: Response<R>): R {
   if (error) throw new ApiError(error.message, error.extensions?.code ?? null);
   if (!body.data) throw new ApiError('The server sent no data', null);
   return body.data;
+}
+
+/**
+ * A mutation's result union as its success member; any other member is one of
+ * the mutation's typed errors (each a UserError with a message fit for people)
+ * and is thrown as an ApiError coded with its __typename.
+ */
+export function succeeded<R extends { __typename?: string }, S extends string>(result: R, success: S): Extract<R, { __typename?: S }> {
+  if (result.__typename === success) return result as Extract<R, { __typename?: S }>;
+  const message = 'message' in result && typeof result.message === 'string' ? result.message : `Unexpected answer: ${result.__typename ?? 'nothing'}`;
+  throw new ApiError(message, result.__typename ?? null);
 }
 
 /** An error for people: a refused token gets a hint what to do about it. */

@@ -1,6 +1,9 @@
 // Every GraphQL document of the room page, and the mapping from their results
 // to the view models the pages render (view-model.ts). When the schema
 // changes, this file is the one to adapt; `npm run codegen` types it.
+// Mutations answer a union of their success type and typed errors: each
+// document asks for __typename and every UserError's message, and
+// `succeeded` (api.ts) turns the error members into errors the pages show.
 import { graphql } from './generated/index.js';
 import type { MeetingView, OwnerDetails, Person, RoomView, SyncView } from './view-model.js';
 
@@ -19,12 +22,13 @@ graphql(`
   fragment RoomSchedule on Room {
     name
     isOwner
+    viewerMayStartMeeting
     activeMeetings {
       id
       title
       isScheduled
-      startDate
-      endDate
+      startsAt
+      endsAt
       participantCount
       calendarDetails {
         description
@@ -68,24 +72,27 @@ export const ParticipantCount = graphql(`
 
 export const MeetingStarted = graphql(`
   subscription MeetingStarted($roomName: String!) {
-    meetingStarted(roomName: $roomName) { id startDate endDate }
+    meetingStarted(roomName: $roomName) { id startsAt endsAt }
   }
 `);
 
 export const JoinMeeting = graphql(`
   mutation JoinMeeting($roomName: String!, $meetingId: ID!) {
     joinMeeting(roomName: $roomName, meetingId: $meetingId) {
-      state
-      roomUrl
-      serverTime
-      meeting { id hostRoomUrl }
+      __typename
+      ... on JoinMeetingSuccess { join { state roomUrl meeting { id hostRoomUrl } } }
+      ... on UserError { message }
     }
   }
 `);
 
 export const CreateMeeting = graphql(`
   mutation CreateMeeting($roomName: String!) {
-    createMeeting(roomName: $roomName) { id }
+    createMeeting(roomName: $roomName) {
+      __typename
+      ... on CreateMeetingSuccess { meeting { id } }
+      ... on UserError { message }
+    }
   }
 `);
 
@@ -94,7 +101,7 @@ graphql(`
   fragment IcsFields on RoomIcs {
     url
     enabled
-    fetchIntervalSeconds
+    fetchInterval
     lastSyncAt
     nextSyncAt
     lastStatus
@@ -112,19 +119,41 @@ export const RoomSettings = graphql(`
 
 export const UpdateIcs = graphql(`
   mutation UpdateIcs($name: String!, $ics: IcsSettingsInput!) {
-    updateRoom(name: $name, input: { ics: $ics }) { ics { ...IcsFields } }
+    updateRoom(name: $name, input: { ics: $ics }) {
+      __typename
+      ... on UpdateRoomSuccess { room { ics { ...IcsFields } } }
+      ... on UserError { message }
+    }
+  }
+`);
+
+export const ClearIcs = graphql(`
+  mutation ClearIcs($roomName: String!) {
+    clearIcsUrl(roomName: $roomName) {
+      __typename
+      ... on ClearIcsUrlSuccess { room { ics { ...IcsFields } } }
+      ... on UserError { message }
+    }
   }
 `);
 
 export const TestIcsUrl = graphql(`
   mutation TestIcsUrl($url: String!, $roomName: String) {
-    testIcsUrl(url: $url, roomName: $roomName) { ok error eventsInFeed eventsInWindow eventsMatched }
+    testIcsUrl(url: $url, roomName: $roomName) {
+      __typename
+      ... on TestIcsUrlSuccess { report { eventsInFeed eventsInWindow eventsMatched } }
+      ... on UserError { message }
+    }
   }
 `);
 
 export const SyncNow = graphql(`
   mutation SyncNow($roomName: String!) {
-    syncRoomCalendar(roomName: $roomName) { status error }
+    syncRoomCalendar(roomName: $roomName) {
+      __typename
+      ... on SyncRoomCalendarSuccess { result { status error } }
+      ... on UserError { message }
+    }
   }
 `);
 
@@ -169,8 +198,8 @@ const activeView = (meeting: ActiveMeeting): MeetingView => ({
   key: meeting.id,
   meetingId: meeting.id,
   title: meeting.title ?? null,
-  startsAt: Date.parse(meeting.startDate),
-  endsAt: Date.parse(meeting.endDate),
+  startsAt: Date.parse(meeting.startsAt),
+  endsAt: Date.parse(meeting.endsAt),
   participantCount: meeting.participantCount,
   details: ownerDetails(meeting.calendarDetails),
 });
@@ -188,6 +217,7 @@ const upcomingView = (upcoming: UpcomingMeeting): MeetingView => ({
 export const toRoomView = (room: Schedule): RoomView => ({
   name: room.name,
   isOwner: room.isOwner,
+  mayStartMeeting: room.viewerMayStartMeeting,
   active: room.activeMeetings.map(activeView),
   upcoming: room.upcomingMeetings.map(upcomingView),
 });
@@ -195,7 +225,7 @@ export const toRoomView = (room: Schedule): RoomView => ({
 export const toSyncView = (ics: Ics): SyncView => ({
   maskedUrl: ics.url ?? null,
   enabled: ics.enabled,
-  intervalSeconds: ics.fetchIntervalSeconds,
+  interval: ics.fetchInterval,
   lastSyncAt: ics.lastSyncAt ? Date.parse(ics.lastSyncAt) : null,
   nextSyncAt: ics.nextSyncAt ? Date.parse(ics.nextSyncAt) : null,
   lastOutcome: ics.lastStatus ?? null,
@@ -204,8 +234,16 @@ export const toSyncView = (ics: Ics): SyncView => ({
 });
 
 /** A started meeting from meetingStarted, to match against what a waiting page waits for. */
-export const startedSlot = (meeting: { id: string; startDate: string; endDate: string }) => ({
+export const startedSlot = (meeting: { id: string; startsAt: string; endsAt: string }) => ({
   meetingId: meeting.id,
-  startsAt: Date.parse(meeting.startDate),
-  endsAt: Date.parse(meeting.endDate),
+  startsAt: Date.parse(meeting.startsAt),
+  endsAt: Date.parse(meeting.endsAt),
 });
+
+/**
+ * The global id (Meeting.id) of the meeting whose database id is in a local
+ * platform link (/video/NAME/UUID): Relay's base64 of "Meeting:UUID", as the
+ * server's @pothos/plugin-relay encodes it. The link keeps the plain id so
+ * that links handed out before global ids still open.
+ */
+export const meetingGlobalId = (databaseId: string): string => btoa(`Meeting:${databaseId}`);

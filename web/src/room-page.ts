@@ -2,7 +2,7 @@
 // participant counts and how long they run; meetings starting within 30
 // minutes with a countdown; join, join early (the waiting page), start an
 // unscheduled meeting. Everything stays live through subscriptions.
-import { ApiError, errorText, onReconnect, request, subscribe } from './api.js';
+import { ApiError, errorText, onReconnect, request, subscribe, succeeded } from './api.js';
 import { h, mount, notify, plural, timeRange } from './dom.js';
 import { CreateMeeting, JoinMeeting, MeetingStarted, ParticipantCount, RoomPage, RoomScheduleChanged, startedSlot, toRoomView } from './operations.js';
 import { withServerTime } from './server-clock.js';
@@ -16,7 +16,7 @@ const RSVP: Record<string, string> = {
   ACCEPTED: 'accepted',
   DECLINED: 'declined',
   TENTATIVE: 'maybe',
-  'NEEDS-ACTION': 'no answer yet',
+  NEEDS_ACTION: 'no answer yet',
   DELEGATED: 'delegated',
 };
 
@@ -87,7 +87,7 @@ export function roomPage(roomName: string): void {
         room.active.length > 0
           ? h('ul', { class: 'meetings', id: 'running' }, ...room.active.map(activeItem))
           : h('p', {}, 'No meeting is running.'),
-        h('button', { type: 'button', onclick: startMeeting }, 'Start a new meeting'),
+        room.mayStartMeeting ? h('button', { type: 'button', onclick: startMeeting }, 'Start a new meeting') : null,
       ),
       h(
         'section',
@@ -181,9 +181,9 @@ export function roomPage(roomName: string): void {
   async function join(meeting: { meetingId: string | null }): Promise<boolean> {
     if (!meeting.meetingId) return false;
     try {
-      const { joinMeeting } = await request(JoinMeeting, { roomName, meetingId: meeting.meetingId });
-      const url = joinMeeting.meeting.hostRoomUrl ?? joinMeeting.roomUrl;
-      if (joinMeeting.state !== 'JOIN' || !url) return false;
+      const { join } = succeeded((await request(JoinMeeting, { roomName, meetingId: meeting.meetingId })).joinMeeting, 'JoinMeetingSuccess');
+      const url = join.meeting.hostRoomUrl ?? join.roomUrl;
+      if (join.state !== 'JOIN' || !url) return false;
       location.assign(url);
       return true;
     } catch (error) {
@@ -194,8 +194,8 @@ export function roomPage(roomName: string): void {
 
   async function startMeeting(): Promise<void> {
     try {
-      const { createMeeting } = await request(CreateMeeting, { roomName });
-      await join({ meetingId: createMeeting.id });
+      const { meeting } = succeeded((await request(CreateMeeting, { roomName })).createMeeting, 'CreateMeetingSuccess');
+      await join({ meetingId: meeting.id });
     } catch (error) {
       const reason = error instanceof ApiError && error.code === 'UNAUTHENTICATED' ? 'sign in first' : errorText(error);
       notify(`Could not start a meeting: ${reason}`);

@@ -1,16 +1,17 @@
 // /room/NAME/settings: the owner's calendar feed settings and its sync status,
 // live through syncStatus.
-import { errorText, request, subscribe } from './api.js';
+import { errorText, request, subscribe, succeeded } from './api.js';
 import { dateTime, h, mount, notify, plural } from './dom.js';
-import { RoomSettings, SyncNow, SyncStatus, TestIcsUrl, toSyncView, UpdateIcs } from './operations.js';
+import type { FetchInterval } from './generated/graphql.js';
+import { ClearIcs, RoomSettings, SyncNow, SyncStatus, TestIcsUrl, toSyncView, UpdateIcs } from './operations.js';
 import type { SyncView } from './view-model.js';
 
-const INTERVALS: Array<[seconds: number, label: string]> = [
-  [60, '1 minute'],
-  [300, '5 minutes'],
-  [600, '10 minutes'],
-  [1800, '30 minutes'],
-  [3600, '1 hour'],
+const INTERVALS: Array<[interval: FetchInterval, label: string]> = [
+  ['EVERY_MINUTE', '1 minute'],
+  ['EVERY_5_MINUTES', '5 minutes'],
+  ['EVERY_10_MINUTES', '10 minutes'],
+  ['EVERY_30_MINUTES', '30 minutes'],
+  ['EVERY_HOUR', '1 hour'],
 ];
 
 export function settingsPage(roomName: string): void {
@@ -18,14 +19,14 @@ export function settingsPage(roomName: string): void {
   const urlInput = h('input', { id: 'ics-url', name: 'url', type: 'url', inputmode: 'url', autocomplete: 'off', spellcheck: 'false', placeholder: 'https://calendar.example.com/….ics' });
   const urlHint = h('p', { id: 'ics-url-hint', class: 'hint' });
   const enabledInput = h('input', { id: 'ics-enabled', name: 'enabled', type: 'checkbox' });
-  const intervalSelect = h('select', { id: 'ics-interval', name: 'interval' }, ...INTERVALS.map(([seconds, label]) => h('option', { value: seconds }, label)));
+  const intervalSelect = h('select', { id: 'ics-interval', name: 'interval' }, ...INTERVALS.map(([interval, label]) => h('option', { value: interval }, label)));
   const phase = h('span', { id: 'sync-phase' }, 'idle');
   const status = h('dl', { class: 'status' });
 
   function showStatus(sync: SyncView): void {
     urlHint.textContent = sync.maskedUrl ? `Saved feed: ${sync.maskedUrl} — leave the field empty to keep it.` : 'No feed saved yet.';
     enabledInput.checked = sync.enabled;
-    intervalSelect.value = String(sync.intervalSeconds);
+    intervalSelect.value = sync.interval;
     const row = (term: string, value: Node | string) => [h('dt', {}, term), h('dd', {}, value)];
     status.replaceChildren(
       ...row('Sync', phase),
@@ -49,17 +50,17 @@ export function settingsPage(roomName: string): void {
     event.preventDefault();
     void act('Saving', async () => {
       const url = urlInput.value.trim();
-      const ics = { enabled: enabledInput.checked, fetchIntervalSeconds: Number(intervalSelect.value), ...(url ? { url } : {}) };
-      const { updateRoom } = await request(UpdateIcs, { name: roomName, ics });
+      const ics = { enabled: enabledInput.checked, fetchInterval: intervalSelect.value as FetchInterval, ...(url ? { url } : {}) };
+      const { room } = succeeded((await request(UpdateIcs, { name: roomName, ics })).updateRoom, 'UpdateRoomSuccess');
       urlInput.value = '';
-      if (updateRoom.ics) showStatus(toSyncView(updateRoom.ics));
+      if (room.ics) showStatus(toSyncView(room.ics));
       return 'Saved.';
     });
   };
   const removeFeed = () =>
     act('Removing the feed', async () => {
-      const { updateRoom } = await request(UpdateIcs, { name: roomName, ics: { url: null } });
-      if (updateRoom.ics) showStatus(toSyncView(updateRoom.ics));
+      const { room } = succeeded((await request(ClearIcs, { roomName })).clearIcsUrl, 'ClearIcsUrlSuccess');
+      if (room.ics) showStatus(toSyncView(room.ics));
       return 'Feed removed; sync is off.';
     });
   const testFeed = () =>
@@ -67,13 +68,13 @@ export function settingsPage(roomName: string): void {
       const url = urlInput.value.trim();
       if (!url) return 'Enter the feed URL to test it (the saved one is kept hidden).';
       const { testIcsUrl: result } = await request(TestIcsUrl, { url, roomName });
-      return result.ok
-        ? `The feed works: ${plural(result.eventsInFeed ?? 0, 'event')}, ${result.eventsInWindow ?? 0} in the next day, ${result.eventsMatched ?? 0} for this room.`
-        : `The feed does not work: ${result.error ?? 'unknown error'}`;
+      if (result.__typename === 'FeedError') return `The feed does not work: ${result.message}`;
+      const { report } = succeeded(result, 'TestIcsUrlSuccess');
+      return `The feed works: ${plural(report.eventsInFeed, 'event')}, ${report.eventsInWindow} in the next day, ${report.eventsMatched ?? 0} for this room.`;
     });
   const syncNow = () =>
     act('Syncing', async () => {
-      const { syncRoomCalendar: result } = await request(SyncNow, { roomName });
+      const { result } = succeeded((await request(SyncNow, { roomName })).syncRoomCalendar, 'SyncRoomCalendarSuccess');
       return result.error ? `Sync ${result.status.toLowerCase()}: ${result.error}` : `Sync ${result.status.toLowerCase()}.`;
     });
 

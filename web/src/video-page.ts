@@ -3,9 +3,11 @@
 // participant; closing the tab (or Leave) ends it.
 import { errorText, request, subscribe } from './api.js';
 import { h, mount, notify, plural } from './dom.js';
-import { ParticipantCount, VideoMeeting } from './operations.js';
+import { meetingGlobalId, ParticipantCount, VideoMeeting } from './operations.js';
 
+/** meetingId: the meeting's database id, as the local platform's link carries it. */
 export function videoPage(roomName: string, meetingId: string): void {
+  const globalId = meetingGlobalId(meetingId.toLowerCase());
   const roomHref = `/room/${encodeURIComponent(roomName)}`;
   const count = h('span', { id: 'video-participants' }, '…');
   const heading = h('h1', {}, 'Meeting');
@@ -34,7 +36,7 @@ export function videoPage(roomName: string, meetingId: string): void {
   async function showMeeting(): Promise<void> {
     try {
       const { room } = await request(VideoMeeting, { name: roomName });
-      const meeting = room?.activeMeetings.find((candidate) => candidate.id === meetingId);
+      const meeting = room?.activeMeetings.find((candidate) => candidate.id === globalId);
       heading.textContent = meeting ? (meeting.title ?? 'Unscheduled meeting') : 'This meeting is not running';
       document.title = `${heading.textContent} · roomcal`;
       if (meeting) count.textContent = plural(meeting.participantCount, 'participant');
@@ -46,7 +48,7 @@ export function videoPage(roomName: string, meetingId: string): void {
   void showMeeting();
   subscribe(
     ParticipantCount,
-    { meetingId },
+    { meetingId: globalId },
     ({ participantCount }) => (count.textContent = plural(participantCount.participantCount, 'participant')),
     () => {},
   );

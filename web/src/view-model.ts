@@ -1,10 +1,11 @@
 // What the pages render, independent of the GraphQL field names
 // (operations.ts maps query results to these).
+import type { FetchInterval } from './generated/graphql.js';
 
 export interface Person {
   name: string | null;
   email: string | null;
-  /** RSVP status as the calendar has it: ACCEPTED, DECLINED, TENTATIVE, NEEDS-ACTION … */
+  /** The answer to the invitation: ACCEPTED, DECLINED, TENTATIVE, NEEDS_ACTION … */
   rsvp: string | null;
   isOrganizer: boolean;
 }
@@ -33,6 +34,8 @@ export interface MeetingView {
 export interface RoomView {
   name: string;
   isOwner: boolean;
+  /** The caller may start an unscheduled meeting here (the room's meetingStartPolicy). */
+  mayStartMeeting: boolean;
   active: MeetingView[];
   upcoming: MeetingView[];
 }
@@ -40,7 +43,7 @@ export interface RoomView {
 export interface SyncView {
   maskedUrl: string | null;
   enabled: boolean;
-  intervalSeconds: number;
+  interval: FetchInterval;
   lastSyncAt: number | null;
   nextSyncAt: number | null;
   lastOutcome: string | null;
