@@ -3,12 +3,14 @@
 // connection usable; NUL in ids is a 400; delivery ids no longer replayable
 // are pruned.
 import net from 'node:net';
+import { decodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signWebhook } from '../../src/meetings/webhook-signature.js';
 import { CreateRoom } from '../api/operations.js';
 import { CreateMeeting } from '../meetings/operations.js';
 import { TestClock } from '../support/clock.js';
 import { engines } from '../support/databases.js';
+import { resultAs } from '../support/results.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 const WEBHOOK_SECRET = 'local-webhook-secret-for-tests';
@@ -54,8 +56,9 @@ describe.each(engines)('webhooks on %s', (engine) => {
     server = await startTestServer(engine, { clock, env: { LOCAL_WEBHOOK_SECRET: WEBHOOK_SECRET, MEETINGS_ENABLED: 'false', SYNC_ENABLED: 'false' } });
     await server.request(CreateRoom, { input: { name: 'hooks' } }, { as: 'owner' });
     const created = await server.request(CreateMeeting, { roomName: 'hooks' }, { as: 'owner' });
-    meetingId = created.body.data!.createMeeting.id;
-    platformMeetingId = (await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: meetingId } })).platformMeetingId!;
+    const { meeting } = resultAs(created.body.data!.createMeeting, 'CreateMeetingSuccess');
+    meetingId = decodeGlobalID(meeting.id).id;
+    platformMeetingId = meeting.platformMeetingId!;
   });
   afterAll(() => server?.close());
 
