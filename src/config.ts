@@ -2,7 +2,6 @@
 // README "Configuration" lists them; keep the two in step.
 import path from 'node:path';
 import { z } from 'zod';
-import { WHEREBY_DEFAULT_BASE_URL } from './meetings/platforms/whereby-client.js';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -99,7 +98,7 @@ const envSchema = z
     MEETING_TICK_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
     MEETING_PRECREATE_LEAD_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
     WHEREBY_API_KEY: z.string().min(1).optional(),
-    WHEREBY_API_URL: z.url({ protocol: /^https?$/ }).default(WHEREBY_DEFAULT_BASE_URL),
+    WHEREBY_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.whereby.dev/v1'),
     WHEREBY_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     LOCAL_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     // Room page (web/): where `npm run build:web` put the built client.

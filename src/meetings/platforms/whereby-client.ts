@@ -5,14 +5,13 @@ import { request } from 'undici';
 import { z } from 'zod';
 import { VideoPlatformError, type PlatformMeeting, type VideoPlatform } from './video-platform.js';
 
-export const WHEREBY_DEFAULT_BASE_URL = 'https://api.whereby.dev/v1';
 const DEFAULT_TIMEOUT_MS = 10_000;
 const ERROR_DETAIL_MAX_CHARS = 200;
 
 export interface WherebyPlatformOptions {
   apiKey: string;
-  /** Defaults to WHEREBY_DEFAULT_BASE_URL; tests point it at a local server. */
-  baseUrl?: string;
+  /** REST base URL (WHEREBY_API_URL); tests point it at a local server. */
+  baseUrl: string;
   /** One deadline per call, covering connect, headers and body. */
   timeoutMs?: number;
   /** Prefix of the generated Whereby room names; defaults to our room's name so meetings are recognisable in Whereby's dashboard. */
@@ -32,7 +31,7 @@ export function createWherebyPlatform(options: WherebyPlatformOptions): VideoPla
   const { apiKey } = options;
   // A key with whitespace or control characters cannot go into a header; say so at startup, not at the first meeting.
   if (!/^[\x21-\x7e]+$/.test(apiKey)) throw new Error('The Whereby API key is empty or contains whitespace');
-  const baseUrl = (options.baseUrl ?? WHEREBY_DEFAULT_BASE_URL).replace(/\/+$/, '');
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
   if (!URL.canParse(baseUrl) || !/^https?:$/.test(new URL(baseUrl).protocol)) {
     throw new Error('The Whereby API base URL must be an http(s) URL');
   }
