@@ -104,3 +104,15 @@ builder.addScalarType('Date', DateResolver, {
 builder.queryType({ description: 'Reading rooms, their calendars and meetings.' });
 builder.mutationType({ description: 'Changing rooms, syncing calendars, starting and joining meetings.' });
 builder.subscriptionType({ description: 'Live updates for a room page over graphql-ws.' });
+
+/**
+ * The query a mutation's prismaField loads its row with. plugin-prisma 4.17
+ * plans `{ select: {} }` when the caller selects only __typename or the error
+ * members of the result union (the success type's data field is never
+ * walked), and Prisma refuses an empty select: load the plain row instead.
+ */
+export function rowQuery<Query extends { select?: object }>(query: Query): Query {
+  if (!query.select || Object.keys(query.select).length > 0) return query;
+  const { select: _empty, ...plainRow } = query;
+  return plainRow as Query;
+}

@@ -9,7 +9,7 @@ import { createMeeting, MAX_ACTIVE_UNSCHEDULED } from '../meetings/create-meetin
 import { MeetingPlatformError, NotAllowedToStartMeetingError, SignInRequiredError, TooManyUnscheduledMeetingsError } from '../meetings/meeting-errors.js';
 import { CLOSE_REASONS, calendarSlotOf, type CloseReason } from '../meetings/meeting-rules.js';
 import type { CalendarEvent, Meeting } from '../generated/prisma/client.js';
-import { builder, UUID } from './builder.js';
+import { builder, rowQuery, UUID } from './builder.js';
 import type { AppContext } from './context.js';
 import { OWNER_ONLY, roomOwnerOnly } from './owner-only.js';
 import { findRoom } from './room.js';
@@ -256,7 +256,7 @@ builder.mutationFields((t) => ({
       const meetingId = await createMeeting(context.services, { room, userId: context.viewer?.userId ?? null }).catch((error: unknown) => {
         throw typedMeetingError(error);
       });
-      return context.services.db.meeting.findUniqueOrThrow({ ...query, where: { id: meetingId } });
+      return context.services.db.meeting.findUniqueOrThrow({ ...rowQuery(query), where: { id: meetingId } });
     },
   }),
   joinMeeting: t.field({

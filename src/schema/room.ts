@@ -7,7 +7,7 @@ import { startMeetingRefusal } from '../meetings/create-meeting.js';
 import { DEFAULT_ICS_FETCH_INTERVAL, ICS_FETCH_INTERVALS } from '../rooms/ics-settings.js';
 import { maskIcsUrl, normalizeIcsUrl } from '../rooms/ics-url.js';
 import { roomNameProblem } from '../rooms/room-name.js';
-import { builder } from './builder.js';
+import { builder, rowQuery } from './builder.js';
 import type { AppContext } from './context.js';
 import { forbidden } from './errors.js';
 import { OWNER_ONLY, rememberRoomOwner } from './owner-only.js';
@@ -264,7 +264,7 @@ builder.mutationFields((t) => ({
       const ics = input.ics ? icsSettingsData(input.ics, null, context) : {};
       try {
         const created = await context.services.db.room.create({
-          ...query,
+          ...rowQuery(query),
           data: {
             ...(ics as Prisma.RoomCreateInput),
             name,
@@ -341,7 +341,7 @@ async function updateRoomRow(
 ): Promise<Room> {
   const updated = await context.services.db.$transaction(async (tx) => {
     if (feedReplaced) await tx.icsFeedSnapshot.deleteMany({ where: { roomId: room.id } });
-    return tx.room.update({ ...query, where: { id: room.id }, data });
+    return tx.room.update({ ...rowQuery(query), where: { id: room.id }, data });
   });
   context.services.pubsub.publish('room:updated', room.id, { roomId: room.id });
   context.services.calendarSync.wake(); // the room's next sync may have moved
