@@ -56,8 +56,9 @@ describe.each(stores)('rate limits (%s)', (store) => {
     expect(response.body.data).toBeUndefined();
   };
 
-  const updateRoom = 'mutation ($name: String!) { updateRoom(name: $name, input: {}) { name } }';
-  const createRoom = 'mutation ($name: String!) { createRoom(input: { name: $name }) { name } }';
+  // Mutations answer a union (README "GraphQL API"): select the member's typename.
+  const updateRoom = 'mutation ($name: String!) { updateRoom(name: $name, input: {}) { __typename } }';
+  const createRoom = 'mutation ($name: String!) { createRoom(input: { name: $name }) { __typename } }';
 
   it('limits mutations per signed-in user, each user on their own', async () => {
     const alice = user('alice');
@@ -70,7 +71,7 @@ describe.each(stores)('rate limits (%s)', (store) => {
 
   it('counts every root field of one operation, and refuses the operation whole', async () => {
     const carol = user('carol');
-    const two = 'mutation { a: deleteRoom(name: "nowhere-a") b: deleteRoom(name: "nowhere-b") }';
+    const two = 'mutation { a: deleteRoom(name: "nowhere-a") { __typename } b: deleteRoom(name: "nowhere-b") { __typename } }';
     expect((await mutate(two, {}, carol)).status).not.toBe(429);
     expect((await mutate(two, {}, carol)).status).not.toBe(429);
     expectRateLimited(await mutate(two, {}, carol));
@@ -81,10 +82,11 @@ describe.each(stores)('rate limits (%s)', (store) => {
     for (const i of [1, 2]) {
       const created = await mutate(createRoom, { name: `dave-${i}-${run.slice(0, 8)}` }, dave);
       expect(created.body.errors).toBeUndefined();
+      expect(created.body.data).toEqual({ createRoom: { __typename: 'CreateRoomSuccess' } });
     }
     expectRateLimited(await mutate(createRoom, { name: `dave-3-${run.slice(0, 8)}` }, dave));
     // Cheap mutations still have room in the general bucket.
-    expect((await mutate(updateRoom, { name: `dave-1-${run.slice(0, 8)}` }, dave)).body.errors).toBeUndefined();
+    expect((await mutate(updateRoom, { name: `dave-1-${run.slice(0, 8)}` }, dave)).body).toEqual({ data: { updateRoom: { __typename: 'UpdateRoomSuccess' } } });
   });
 
   it('limits anonymous callers per address, over graphql-ws too', async () => {
@@ -172,7 +174,7 @@ describe('rate limits behind a reverse proxy (TRUST_PROXY)', () => {
       await fetch(server.graphqlUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
-        body: JSON.stringify({ query: 'mutation { deleteRoom(name: "nowhere") }' }),
+        body: JSON.stringify({ query: 'mutation { deleteRoom(name: "nowhere") { __typename } }' }),
       })
     ).status;
 
