@@ -4,8 +4,8 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { isUniqueViolation } from '../db/unique-violation.js';
 import type { Prisma, Room } from '../generated/prisma/client.js';
 import { startMeetingRefusal } from '../meetings/create-meeting.js';
-import { DEFAULT_ICS_FETCH_INTERVAL, ICS_FETCH_INTERVALS } from '../rooms/ics-settings.js';
-import { maskIcsUrl, normalizeIcsUrl } from '../rooms/ics-url.js';
+import { DEFAULT_ICS_FETCH_INTERVAL, ICS_FETCH_INTERVALS, IcsSettingsError, icsSettingsColumns, NO_FEED, type IcsSettingsChange } from '../rooms/ics-settings.js';
+import { maskIcsUrl } from '../rooms/ics-url.js';
 import { roomNameProblem } from '../rooms/room-name.js';
 import { builder, rowQuery } from './builder.js';
 import type { AppContext } from './context.js';
@@ -148,38 +148,21 @@ const UpdateRoomInput = builder.inputType('UpdateRoomInput', {
   }),
 });
 
-type IcsSettings = { url?: string | null; enabled?: boolean | null; fetchInterval?: number | null };
-
 function validatedName(name: string): string {
   const problem = roomNameProblem(name);
   if (problem) throw new InvalidInputError(problem, 'input.name');
   return name;
 }
 
-/** A new feed starts from scratch: validators and body belong to the old URL (the caller drops the stored body). */
-const FRESH_FEED_STATE = { icsLastEtag: null, icsLastModified: null, icsLastHash: null, icsLastMatchDigest: null, icsFailureCount: 0 };
-
-/** Turns ICS settings input into column updates, validating every value. Null means "unchanged". */
-function icsSettingsData(
-  settings: IcsSettings,
-  current: Pick<Room, 'icsUrlEncrypted'> | null,
-  context: AppContext,
-): Prisma.RoomUpdateInput {
-  const data: Prisma.RoomUpdateInput = {};
-  const now = context.services.clock.now();
-  if (settings.url != null) {
-    const checked = normalizeIcsUrl(settings.url, { allowHttp: context.services.config.ics.allowHttp });
-    if (!checked.ok) throw new InvalidInputError(checked.problem, 'input.ics.url');
-    Object.assign(data, FRESH_FEED_STATE, { icsUrlEncrypted: context.services.urlCipher.encrypt(checked.url), icsNextSyncAt: now });
+/** The owner's feed settings as column updates; a setting to fix is an InvalidInput on its field. */
+function icsSettingsData(change: IcsSettingsChange, current: Pick<Room, 'icsUrlEncrypted'> | null, context: AppContext): Prisma.RoomUpdateInput {
+  const { clock, config, urlCipher } = context.services;
+  try {
+    return icsSettingsColumns(change, current, { now: clock.now(), allowHttp: config.ics.allowHttp, encryptUrl: (url) => urlCipher.encrypt(url) });
+  } catch (error) {
+    if (error instanceof IcsSettingsError) throw new InvalidInputError(error.message, `input.ics.${error.field}`);
+    throw error;
   }
-  if (settings.enabled != null) {
-    const hasUrl = settings.url != null || current?.icsUrlEncrypted != null;
-    if (settings.enabled && !hasUrl) throw new InvalidInputError('Set an ICS URL before enabling calendar sync', 'input.ics.enabled');
-    data.icsEnabled = settings.enabled;
-    if (settings.enabled) data.icsNextSyncAt = now;
-  }
-  if (settings.fetchInterval != null) data.icsFetchInterval = settings.fetchInterval;
-  return data;
 }
 
 /** A platform this server has not configured cannot be chosen: its meetings could never be created. */
@@ -312,8 +295,7 @@ builder.mutationFields((t) => ({
     args: { roomName: t.arg.string({ required: true, description: "The room's name." }) },
     resolve: async (query, _root, { roomName }, context) => {
       const room = await findOwnedRoom(context, roomName);
-      const data = { ...FRESH_FEED_STATE, icsUrlEncrypted: null, icsEnabled: false, icsNextSyncAt: null };
-      return updateRoomRow(context, room, query, data, true);
+      return updateRoomRow(context, room, query, NO_FEED, true);
     },
   }),
   deleteRoom: t.field({

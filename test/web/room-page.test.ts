@@ -108,7 +108,7 @@ describe('room page in a browser', () => {
     });
     const created = await server.request(CreateRoom, { input: { name: ROOM } }, { as: 'owner' });
     resultAs(created.body.data?.createRoom, 'CreateRoomSuccess');
-    const ownerContext = await contextWithClockShift(browser, OWNER_CLOCK_SHIFT_MS, await tokenFor('owner'));
+    const ownerContext = await contextWithClockShift(browser, OWNER_CLOCK_SHIFT_MS, await tokenFor('owner', { now: clock.now(), expiresIn: '12h' }));
     viewers = await contextWithClockShift(browser, VIEWER_CLOCK_SHIFT_MS);
     [owner, viewer] = await Promise.all([ownerContext.newPage(), viewers.newPage()]);
     await mkdir(SCREENSHOT_DIR, { recursive: true });
