@@ -51,11 +51,17 @@ function responseTooLargeError(bytes: number): GraphQLError {
  */
 export function useExecutionDeadline(ms: number): Plugin<{ request?: Request }> {
   return {
-    onExecute({ args }) {
+    onExecute({ args, executeFn, setExecuteFn }) {
       const deadline = new AbortController();
       const timer = setTimeout(() => deadline.abort(timeoutError(ms)), ms);
       const disconnected = args.contextValue.request?.signal;
-      (args as { signal?: AbortSignal }).signal = disconnected ? AbortSignal.any([disconnected, deadline.signal]) : deadline.signal;
+      const signal = disconnected ? AbortSignal.any([disconnected, deadline.signal]) : deadline.signal;
+      (args as { signal?: AbortSignal }).signal = signal;
+      // The executor races only fields run side by side against the signal; a mutation's fields
+      // run one after another, so one waiting on a slow feed would outlast the deadline unraced.
+      const aborted = new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+      aborted.catch(() => {}); // an operation that finished first leaves nobody listening
+      setExecuteFn((executionArgs) => Promise.race([executeFn(executionArgs), aborted]));
       return { onExecuteDone: () => clearTimeout(timer) };
     },
   };
