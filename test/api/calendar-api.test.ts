@@ -109,7 +109,9 @@ describe.each(engines)('calendar and history API on %s', (engine) => {
     expect(refetched.body.data?.node).toMatchObject({ __typename: 'CalendarEvent', title: 'Offsite day', location: null });
 
     const guest = wsSubscribe(server.wsClient(), RoomEventsUpdated, { name: ROOM });
-    const owner = wsSubscribe(server.wsClient({ authorization: `Bearer ${await tokenFor('owner')}` }), RoomEventsUpdated, { name: ROOM });
+    // Issued on the server's clock: it checks the token's expiry against that clock.
+    const ownerToken = await tokenFor('owner', { now: clock.now() });
+    const owner = wsSubscribe(server.wsClient({ authorization: `Bearer ${ownerToken}` }), RoomEventsUpdated, { name: ROOM });
     await server.waitForSubscribers('room:updated', 2);
     await server.request(UpdateRoom, { name: ROOM, input: { platform: 'LOCAL' } }, { as: 'owner' });
     const [guestEvent] = await guest.waitFor(1);
