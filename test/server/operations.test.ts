@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateRoom, RoomByName, RoomUpdated, UpdateRoom } from '../api/operations.js';
 import { TestClock } from '../support/clock.js';
 import { icsCalendar, startFeedServer, type FeedServer } from '../support/feed-server.js';
+import { resultAs } from '../support/results.js';
 import { startTestServer, TEST_METRICS_TOKEN, tokenFor, wsSubscribe, type TestServer } from '../support/test-server.js';
 import { EnableCalendar, SyncRoomCalendar } from '../sync/operations.js';
 
@@ -52,8 +53,11 @@ describe('operations', () => {
     const client = server.wsClient({ authorization: `Bearer ${await tokenFor('owner', { now: clock.now(), expiresIn: '12h' })}` });
     const stream = wsSubscribe(client, RoomUpdated, { name: 'ops' });
     await server.waitForSubscribers('room:updated', 1);
-    await server.request(UpdateRoom, { name: 'ops', input: { platform: 'WHEREBY' } }, { as: 'owner' });
-    await stream.waitFor(1);
+    // A change the server accepts (WHEREBY is refused without WHEREBY_API_KEY, and a refused change publishes nothing).
+    const updated = await server.request(UpdateRoom, { name: 'ops', input: { meetingStartPolicy: 'SIGNED_IN' } }, { as: 'owner' });
+    resultAs(updated.body.data?.updateRoom, 'UpdateRoomSuccess');
+    const [payload] = await stream.waitFor(1);
+    expect(payload?.data?.roomUpdated?.name).toBe('ops');
     stream.unsubscribe();
     await expect.poll(() => metric(server, /^roomcal_active_subscriptions\{topic="room:updated"\}/)).toBe(0);
   });
