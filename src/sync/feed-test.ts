@@ -2,8 +2,8 @@
 // expand the sync window and count what the feed yields, and what points at
 // a room; nothing is stored. Bounded: the same URL and room tested again while
 // a test of it runs, or within RESULT_TTL_MS after, gets that test's result
-// (GraphQL runs a mutation's fields one after the other, so 200 aliases of
-// testIcsUrl in one request make one fetch, not 200); each caller runs a few
+// (GraphQL runs a mutation's fields one after the other, so aliases of
+// testIcsUrl in one request make one fetch, not one each); each caller runs a few
 // tests at a time; parsing and expansion take a worker thread like any sync.
 import { LRUCache } from 'lru-cache';
 import pLimit, { type LimitFunction } from 'p-limit';
