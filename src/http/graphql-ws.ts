@@ -9,6 +9,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { AppServices } from '../app-services.js';
 import type { TokenVerifier } from '../auth/token-verifier.js';
+import { createSharedSubscriptions } from '../realtime/shared-subscriptions.js';
 import type { Viewer } from '../auth/viewer.js';
 import { tokenFromAuthorization, type RoomcalYoga } from './graphql-yoga.js';
 import { clientAddress, rateLimitedError, retryAfterSeconds, type RateLimits } from './rate-limits.js';
@@ -42,6 +43,7 @@ export function createGraphqlWsServer(deps: {
 }) {
   const { server, yoga, verifyToken, rateLimits, services } = deps;
   const { config, clock } = services;
+  const shared = createSharedSubscriptions(services.metrics);
   const wsServer = new WebSocketServer({
     server,
     path: yoga.graphqlEndpoint,
@@ -61,7 +63,11 @@ export function createGraphqlWsServer(deps: {
   return useServer<Record<string, unknown> | undefined, SocketExtra>(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      // One execution per operation and viewer, whatever the number of subscribers (src/realtime/shared-subscriptions.ts).
+      subscribe: (args) => {
+        const root = args.rootValue as EnvelopedRoot;
+        return shared.join(root.sharingKey, () => root.subscribe(args));
+      },
       // Over WebSocket there is no per-operation request: the token comes once,
       // in connection_init. A bad one refuses the connection (close code 4403);
       // a good one holds until it expires, when the connection is closed the same way.
@@ -121,7 +127,12 @@ export function createGraphqlWsServer(deps: {
           document,
           variableValues: params.variables,
           contextValue: await enveloped.contextFactory(),
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe } satisfies EnvelopedRoot,
+          rootValue: {
+            execute: enveloped.execute,
+            subscribe: enveloped.subscribe,
+            // Results depend on the operation and on who asks (owner-only fields), nothing else in the context.
+            sharingKey: JSON.stringify([params.query, params.operationName ?? null, params.variables ?? null, ctx.extra.viewer?.userId ?? null]),
+          } satisfies EnvelopedRoot,
         };
         return args;
       },
@@ -130,5 +141,5 @@ export function createGraphqlWsServer(deps: {
   );
 }
 
-/** Yoga's enveloped execute/subscribe travel to graphql-ws in rootValue. */
-type EnvelopedRoot = Pick<ReturnType<RoomcalYoga['getEnveloped']>, 'execute' | 'subscribe'>;
+/** Yoga's enveloped execute/subscribe travel to graphql-ws in rootValue, with the key subscribers share an execution by. */
+type EnvelopedRoot = Pick<ReturnType<RoomcalYoga['getEnveloped']>, 'execute' | 'subscribe'> & { sharingKey: string };
