@@ -10,6 +10,14 @@ import type { Metrics } from '../observability/metrics.js';
 import { watchTopics } from './pubsub.js';
 
 type Stream = AsyncIterable<ExecutionResult>;
+
+/**
+ * Subscribers handed a result before the event loop gets a turn: sending to
+ * 10,000 sockets takes a good part of a second, and the request that
+ * published the event (and everyone else) must not wait for all of it.
+ */
+const DELIVERIES_PER_TURN = 250;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** What executing a subscription gives: a stream, or one result (an error, e.g. NOT_FOUND). */
 export type SubscriptionSource = Stream | ExecutionResult;
 
@@ -75,7 +83,11 @@ class Group {
       for (;;) {
         const { value, done } = await this.iterator.next();
         if (done || this.closed) break;
-        for (const member of this.members) member.push(value);
+        const members = [...this.members];
+        for (let index = 0; index < members.length; index++) {
+          if (index > 0 && index % DELIVERIES_PER_TURN === 0) await nextTurn();
+          members[index]!.push(value);
+        }
       }
     } catch {
       // The stream failed (e.g. the server is closing): its subscribers' streams end, as they did unshared.
