@@ -16,6 +16,8 @@ import { clientAddress, rateLimitedError, retryAfterSeconds, type RateLimits } f
 
 /** Close code of a WebSocket whose credentials are refused or no longer valid (graphql-ws uses it for a refused connection_init too). */
 const WS_FORBIDDEN = 4403;
+/** Close code of a WebSocket refused because the server holds MAX_CONNECTIONS already (RFC 6455 "Try Again Later"). */
+const WS_TRY_AGAIN_LATER = 1013;
 /** setTimeout's longest delay; JWT_MAX_LIFETIME_SECONDS keeps token lifetimes below it. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -60,6 +62,7 @@ export function createGraphqlWsServer(deps: {
       );
     },
   });
+  refuseBeyond(config.limits.maxConnections, wsServer, services.logger);
   return useServer<Record<string, unknown> | undefined, SocketExtra>(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
@@ -139,6 +142,29 @@ export function createGraphqlWsServer(deps: {
     },
     wsServer,
   );
+}
+
+/**
+ * Past `max` open WebSockets a new one is closed at once with 1013, before
+ * graphql-ws reads from it; one log line when the limit is reached, another
+ * only after the count fell well below it and reached it again.
+ */
+function refuseBeyond(max: number, wsServer: WebSocketServer, logger: AppServices['logger']): void {
+  let full = false;
+  // Registered before graphql-ws's own listener, so a refused socket never starts a connection.
+  wsServer.on('connection', (socket) => {
+    if (wsServer.clients.size <= max) {
+      socket.once('close', () => {
+        if (full && wsServer.clients.size < max * 0.9) full = false;
+      });
+      return;
+    }
+    if (!full) {
+      full = true;
+      logger.warn({ maxConnections: max }, 'connection limit reached: new WebSocket connections are closed with 1013 until some close (MAX_CONNECTIONS)');
+    }
+    socket.close(WS_TRY_AGAIN_LATER, 'Server at its connection limit; retry later');
+  });
 }
 
 /** Yoga's enveloped execute/subscribe travel to graphql-ws in rootValue, with the key subscribers share an execution by. */
