@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { startApp } from '../../src/app.js';
+import type { Db } from '../../src/db/client.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createScratchDatabase, type Engine } from '../../test/support/scratch-database.js';
@@ -60,6 +61,7 @@ async function start(): Promise<{ url: string; stop(): Promise<void>; broadcast?
     ...JSON.parse(process.env.BENCH_SERVER_ENV ?? '{}'),
   });
   const app = await startApp({ config, logger: createLogger(config.logLevel) });
+  if (process.env.BENCH_SEED_ROOM) await seedRoomPage(app.services.db, process.env.BENCH_SEED_ROOM);
   return {
     url: app.url,
     stop: async () => {
@@ -67,6 +69,49 @@ async function start(): Promise<{ url: string; stop(): Promise<void>; broadcast?
       await database.drop();
     },
   };
+}
+
+/**
+ * The room page benchmark's room, owned by `bench-owner`: 20 calendar events,
+ * two of them running with their meetings active, three starting within 30
+ * minutes, the rest later in the day.
+ */
+async function seedRoomPage(db: Db, name: string): Promise<void> {
+  const now = Date.now();
+  const minutes = (n: number) => new Date(now + n * 60_000);
+  const room = await db.room.create({ data: { name, ownerId: 'bench-owner' } });
+  const spans: Array<[number, number]> = [[-30, 60], [-10, 40], [5, 35], [10, 40], [20, 50], ...Array.from({ length: 15 }, (_, i): [number, number] => [120 + 30 * i, 140 + 30 * i])];
+  for (const [index, [start, end]] of spans.entries()) {
+    const event = await db.calendarEvent.create({
+      data: {
+        roomId: room.id,
+        icsUid: `bench-${index}`,
+        title: `Meeting ${index}`,
+        description: 'Agenda: owner only',
+        start: minutes(start),
+        end: minutes(end),
+        location: `https://rooms.example.com/${name}`,
+        attendees: [{ email: 'a@example.com', name: 'A', partstat: 'ACCEPTED', role: 'REQ-PARTICIPANT' }],
+        lastSynced: new Date(now),
+        contentHash: `hash-${index}`,
+        rawVevent: 'BEGIN:VEVENT\r\nEND:VEVENT',
+      },
+    });
+    if (start < 0) {
+      await db.meeting.create({
+        data: {
+          roomId: room.id,
+          calendarEventId: event.id,
+          platform: 'LOCAL',
+          roomUrl: `https://rooms.example.com/video/${name}/${index}`,
+          startDate: event.start,
+          endDate: event.end,
+          calendarSlot: `${room.id}|${event.start.toISOString()}|${event.end.toISOString()}`,
+          participantCount: 3,
+        },
+      });
+    }
+  }
 }
 
 const server = await start();
