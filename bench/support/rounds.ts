@@ -71,14 +71,25 @@ export function ask<T extends { type: string }>(child: ChildProcess, message: ob
 /** Waits for a helper process's first message of type `type`. */
 export function once<T extends { type: string }>(child: ChildProcess, type: string, timeoutMs = 120_000): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`helper process sent no ${type} within ${timeoutMs} ms`)), timeoutMs);
-    const onMessage = (message: T) => {
-      if (message.type !== type) return;
+    const settle = () => {
       clearTimeout(timer);
       child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    const timer = setTimeout(() => {
+      settle();
+      reject(new Error(`helper process sent no ${type} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onMessage = (message: T) => {
+      if (message.type !== type) return;
+      settle();
       resolve(message);
     };
+    const onExit = (code: number | null) => {
+      settle();
+      reject(new Error(`helper process exited (${code}) before sending ${type}`));
+    };
     child.on('message', onMessage);
-    child.once('exit', (code) => reject(new Error(`helper process exited (${code}) before sending ${type}`)));
+    child.on('exit', onExit);
   });
 }
