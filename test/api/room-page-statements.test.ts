@@ -33,24 +33,25 @@ const RoomPage = graphql(`
   }
 `);
 
-const at = (time: string) => new Date(`2026-12-01T${time}Z`);
+const NOW = new Date('2026-12-01T09:00:00Z');
 const ROOM = 'busy';
-const event = (uid: string, start: string, end: string): IcsEventSpec => ({
+/** An event of the room from `start` to `end` minutes after NOW. */
+const event = (uid: string, start: number, end: number): IcsEventSpec => ({
   uid,
   summary: uid,
-  start: at(start),
-  end: at(end),
+  start: new Date(NOW.getTime() + start * 60_000),
+  end: new Date(NOW.getTime() + end * 60_000),
   location: `https://rooms.example.com/${ROOM}`,
   description: 'owner only',
 });
-/** Two running at 09:00, three starting within 30 minutes (one of them pre-created), and later ones. */
+/** Two running at NOW, three starting within 30 minutes (the first pre-created a minute ahead), and later ones. */
 const EVENTS = [
-  event('running-1', '08:30:00', '10:00:00'),
-  event('running-2', '08:45:00', '09:30:00'),
-  event('soon-1', '09:00:30', '09:30:00'),
-  event('soon-2', '09:10:00', '09:40:00'),
-  event('soon-3', '09:20:00', '09:50:00'),
-  ...Array.from({ length: 15 }, (_, i) => event(`later-${i}`, `${String(11 + (i % 8)).padStart(2, '0')}:${i < 8 ? '00' : '30'}:00`, `${String(11 + (i % 8)).padStart(2, '0')}:${i < 8 ? '20' : '50'}:00`)),
+  event('running-1', -30, 60),
+  event('running-2', -15, 30),
+  event('soon-1', 0.5, 30),
+  event('soon-2', 10, 40),
+  event('soon-3', 20, 50),
+  ...Array.from({ length: 15 }, (_, i) => event(`later-${i}`, 120 + 30 * i, 140 + 30 * i)),
 ];
 
 describe.each(engines)('SQL statements of the room page query on %s', (engine) => {
@@ -58,7 +59,7 @@ describe.each(engines)('SQL statements of the room page query on %s', (engine) =
   let feeds: FeedServer;
   const statements: string[] = [];
   beforeAll(async () => {
-    const clock = new TestClock(at('09:00:00'));
+    const clock = new TestClock(NOW);
     const log = new Writable({
       write(line: Buffer, _encoding, done) {
         const entry = JSON.parse(line.toString()) as { msg?: string; sql?: string };
