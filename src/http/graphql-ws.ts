@@ -67,9 +67,11 @@ export function createGraphqlWsServer(deps: {
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
       // One execution per operation and viewer, whatever the number of subscribers (src/realtime/shared-subscriptions.ts).
+      // While Redis is unreachable a new subscriber executes alone, and so is told SERVICE_UNAVAILABLE
+      // instead of joining a stream that is paused.
       subscribe: (args) => {
         const root = args.rootValue as EnvelopedRoot;
-        return shared.join(root.sharingKey, () => root.subscribe(args));
+        return services.pubsub.unavailable() ? root.subscribe(args) : shared.join(root.sharingKey, () => root.subscribe(args));
       },
       // Over WebSocket there is no per-operation request: the token comes once,
       // in connection_init. A bad one refuses the connection (close code 4403);

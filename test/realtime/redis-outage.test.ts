@@ -45,7 +45,7 @@ describe('a Redis outage', () => {
 
     await redis.stop();
     expect(await waitForReadiness(server, 503)).toEqual({ status: 'redis unreachable' });
-    const update = await server.request(UpdateRoom, { name, input: { ics: { fetchIntervalSeconds: 600 } } }, { as: 'alice' });
+    const update = await server.request(UpdateRoom, { name, input: { ics: { fetchInterval: 'EVERY_10_MINUTES' } } }, { as: 'alice' });
     expect(update.body.errors).toBeUndefined();
     const refused = await wsExecute(server.wsClient({ authorization: `Bearer ${await tokenFor('alice')}` }), RoomUpdated, { name });
     expect(refused.errors?.[0]).toMatchObject({ message: expect.stringMatching(/Redis/), extensions: { code: 'SERVICE_UNAVAILABLE' } });
@@ -57,8 +57,8 @@ describe('a Redis outage', () => {
     // update's PUBLISH, so updates repeat until one arrives.
     const deadline = Date.now() + 30_000;
     for (let round = 0; open.received.length === 0 && Date.now() < deadline; round++) {
-      const interval = round % 2 === 0 ? 1800 : 3600;
-      const again = await server.request(UpdateRoom, { name, input: { ics: { fetchIntervalSeconds: interval } } }, { as: 'alice' });
+      const fetchInterval = round % 2 === 0 ? 'EVERY_30_MINUTES' : 'EVERY_5_MINUTES';
+      const again = await server.request(UpdateRoom, { name, input: { ics: { fetchInterval } } }, { as: 'alice' });
       expect(again.body.errors).toBeUndefined();
       await Promise.race([open.waitFor(1), new Promise((resolve) => setTimeout(resolve, 200))]);
     }
