@@ -73,7 +73,8 @@ class Group {
     private readonly iterator: AsyncIterator<ExecutionResult>,
     /** The pub/sub topics the execution listens to: each member counts as a subscriber of them. */
     readonly topics: string[],
-    private readonly onClose: () => void,
+    /** Told how many members the execution still had when it ended. */
+    private readonly onClose: (remainingMembers: number) => void,
   ) {
     void this.pump();
   }
@@ -98,8 +99,9 @@ class Group {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.onClose();
+    this.onClose(this.members.size);
     for (const member of this.members) member.end();
+    this.members.clear();
     void this.iterator.return?.();
   }
 }
@@ -111,8 +113,6 @@ export interface SharedSubscriptions {
    * streams (errors) are handed back unshared.
    */
   join(key: string, execute: () => Promise<SubscriptionSource> | SubscriptionSource): Promise<SubscriptionSource>;
-  /** Distinct executions running (for the benchmark and tests of sharing). */
-  size(): number;
 }
 
 export function createSharedSubscriptions(metrics: Pick<Metrics, 'subscriptionStarted' | 'subscriptionEnded'>): SharedSubscriptions {
@@ -122,7 +122,11 @@ export function createSharedSubscriptions(metrics: Pick<Metrics, 'subscriptionSt
     const topics: string[] = [];
     const source = await watchTopics((topic) => topics.push(topic), execute);
     if (!isAsyncIterable(source)) return source;
-    return new Group((source as Stream)[Symbol.asyncIterator](), topics, () => groups.delete(key));
+    return new Group((source as Stream)[Symbol.asyncIterator](), topics, (remainingMembers) => {
+      groups.delete(key);
+      // The topic streams counted one member and end by themselves; the others counted themselves.
+      for (let member = 1; member < remainingMembers; member++) for (const topic of topics) metrics.subscriptionEnded(topic);
+    });
   }
 
   function leave(group: Group, member: Member): void {
@@ -153,5 +157,5 @@ export function createSharedSubscriptions(metrics: Pick<Metrics, 'subscriptionSt
     return member;
   }
 
-  return { join, size: () => groups.size };
+  return { join };
 }
