@@ -3,7 +3,7 @@
 // on PostgreSQL and PGlite, anonymous and as the room's owner. The room has 20
 // events, 2 active and 3 upcoming meetings. Servers and the load generator
 // (autocannon) each run in their own process; the targets take turns within
-// each round. Env: BENCH_ROUNDS (3), BENCH_HTTP_SECONDS (5), BENCH_HTTP_CONNECTIONS (50).
+// each round, after a 2 s warm-up each. Env: BENCH_ROUNDS (3), BENCH_HTTP_SECONDS (5), BENCH_HTTP_CONNECTIONS (50).
 import type { ChildProcess } from 'node:child_process';
 import { SignJWT } from 'jose';
 import { BENCH_JWT_SECRET } from './support/bench-env.js';
@@ -71,6 +71,10 @@ export async function runHttpBenchmark(): Promise<void> {
     const checked = (await check.json()) as { data?: { room?: { activeMeetings: unknown[]; upcomingMeetings: unknown[] } } };
     console.log(`room page: ${checked.data?.room?.activeMeetings.length} active, ${checked.data?.room?.upcomingMeetings.length} upcoming meetings`);
 
+    // Warm-up, not counted: JIT, connection pools, Yoga's parse and validation caches.
+    for (const target of targets) {
+      await ask<LoadResult>(load, { type: 'run', url: target.url, body: target.body, headers: target.headers, connections: CONNECTIONS, seconds: 2 }, 'result', 62_000);
+    }
     const results = new Map<string, LoadResult[]>(targets.map((target) => [target.name, []]));
     const ratios = new Map<string, number[]>(targets.map((target) => [target.name, []]));
     for (let round = 1; round <= ROUNDS; round++) {
