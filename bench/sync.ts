@@ -1,7 +1,7 @@
 // Calendar sync throughput benchmark: 1,000 rooms, one local ICS feed each
 // (10 matching VEVENTs in the next 24 h + 2 that point elsewhere), synced by
 // the real scheduler (services.calendarSync.runDueSyncs) on PGlite and on
-// PostgreSQL side by side. Four rounds:
+// PostgreSQL, taking turns within each round (A, B / B, A), BENCH_ROUNDS (3) times over. Four rounds:
 //   1 first sync            every feed new: 10 creates per room
 //   2 unchanged (304)       ETag matches, nothing downloaded
 //   3 unchanged (200)       server sends no ETag: full download, same hash
@@ -16,11 +16,13 @@ import { startApp, type RunningApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { SyncReport } from '../src/sync/room-sync.js';
 import { createScratchDatabase, type Engine, type ScratchDatabase } from '../test/support/scratch-database.js';
+import { formatSummary, loadAverage, printTable, summarize } from './support/rounds.js';
 
 const ROOMS = Number(process.env.BENCH_SYNC_ROOMS ?? 1000);
 const MATCHING_EVENTS = 10;
 const WARMUP_ROOMS = 50;
 const CONCURRENCY = Number(process.env.BENCH_SYNC_CONCURRENCY ?? 16);
+const REPETITIONS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const PUBLIC_URL = 'https://rooms.example.com';
 const JWT_SECRET = 'bench-secret-that-is-long-enough-for-hs256';
@@ -200,118 +202,115 @@ function statusCounts(reports: SyncReport[]): string {
   return `${[...counts].map(([status, n]) => `${status} ${n}`).join(', ')}${firstError ? ` (first error: ${firstError})` : ''}`;
 }
 
-/** Runs the four rounds with `syncAll` and checks each outcome; returns ms per round. */
-async function runRounds(
-  app: RunningApp,
-  feeds: FeedServer,
-  syncAll: (round: RoundName) => Promise<SyncReport[]>,
-): Promise<Map<RoundName, { ms: number; statementsPerRoom: number }>> {
-  const times = new Map<RoundName, { ms: number; statementsPerRoom: number }>();
-  const expected: Record<RoundName, 'SUCCESS' | 'UNCHANGED'> = {
-    'first sync': 'SUCCESS',
-    'unchanged (304)': 'UNCHANGED',
-    'unchanged (200, same hash)': 'UNCHANGED',
-    'changed feeds': 'SUCCESS',
-  };
-  for (const round of ROUND_NAMES) {
-    // Feed server state for this round.
-    feeds.sendEtag = round !== 'unchanged (200, same hash)';
-    if (round === 'changed feeds') feeds.version++;
-    if (round !== 'first sync') await makeAllDue(app);
-    const before = await eventStats(app);
-    feeds.statuses.clear();
-    const statementsBefore = statementTotal();
+const EXPECTED: Record<RoundName, 'SUCCESS' | 'UNCHANGED'> = {
+  'first sync': 'SUCCESS',
+  'unchanged (304)': 'UNCHANGED',
+  'unchanged (200, same hash)': 'UNCHANGED',
+  'changed feeds': 'SUCCESS',
+};
 
-    const started = performance.now();
-    const reports = await syncAll(round);
-    const ms = performance.now() - started;
-    times.set(round, { ms, statementsPerRoom: (statementTotal() - statementsBefore) / ROOMS });
-
-    const after = await eventStats(app);
-    check(reports.length === ROOMS, `${round}: ${reports.length} reports, expected ${ROOMS}`);
-    check(reports.every((report) => report.status === expected[round]), `${round}: ${statusCounts(reports)}`);
-    check(after.live === ROOMS * MATCHING_EVENTS, `${round}: ${after.live} live events stored`);
-    if (round === 'first sync') check(after.created === ROOMS * MATCHING_EVENTS, `${round}: ${after.created} created`);
-    if (round === 'unchanged (304)') check(feeds.count(304) === ROOMS, `${round}: ${feeds.count(304)} × 304`);
-    if (round === 'unchanged (200, same hash)') check(feeds.count(200) === ROOMS, `${round}: ${feeds.count(200)} × 200`);
-    if (expected[round] === 'UNCHANGED') check(after.lastWrite === before.lastWrite, `${round}: events were written`);
-    if (round === 'changed feeds') {
-      check(after.updated === ROOMS * MATCHING_EVENTS && after.created === 0, `${round}: ${after.updated} updated, ${after.created} created`);
-    }
-  }
-  return times;
+/** Feed server state for a round; the same for both engines, which run it one after the other. */
+function prepareFeeds(feeds: FeedServer, round: RoundName): void {
+  feeds.sendEtag = round !== 'unchanged (200, same hash)';
+  if (round === 'first sync') feeds.version = 0;
+  if (round === 'changed feeds') feeds.version++;
 }
 
-async function benchEngine(engine: Engine, feeds: FeedServer): Promise<RoundResult[]> {
-  const database = await createDatabase(engine);
-  let app: RunningApp | undefined;
-  try {
-    app = await startBenchApp(database);
-    const { db } = app.services;
-    const reset = async () => {
-      await db.room.deleteMany({}); // cascades to events and snapshots
-      feeds.version = 0;
-      feeds.sendEtag = true;
-    };
-
-    // Warm-up (not timed): JIT and connection pool.
-    await insertRooms(app, feeds, 'warm', WARMUP_ROOMS);
-    await app.services.calendarSync.runDueSyncs();
-    await reset();
-
+/** Syncs every room of `app` once for `round`, checks the outcome, and returns its time. */
+async function runRound(app: RunningApp, feeds: FeedServer, round: RoundName): Promise<{ ms: number; statementsPerRoom: number }> {
+  if (round === 'first sync') {
+    await app.services.db.room.deleteMany({}); // cascades to events and snapshots
     await insertRooms(app, feeds, 'room', ROOMS);
-    const times = await runRounds(app, feeds, () => app!.services.calendarSync.runDueSyncs());
-    const results = ROUND_NAMES.map((round) => {
-      const { ms, statementsPerRoom } = times.get(round)!;
-      return { engine, round, ms, roomsPerSecond: ROOMS / (ms / 1000), statementsPerRoom };
-    });
-
-    return results;
-  } finally {
-    await app?.close();
-    await database.drop();
+  } else {
+    await makeAllDue(app);
   }
+  const before = await eventStats(app);
+  feeds.statuses.clear();
+  const statementsBefore = statementTotal();
+
+  const started = performance.now();
+  const reports = await app.services.calendarSync.runDueSyncs();
+  const ms = performance.now() - started;
+  const statementsPerRoom = (statementTotal() - statementsBefore) / ROOMS;
+
+  const after = await eventStats(app);
+  check(reports.length === ROOMS, `${round}: ${reports.length} reports, expected ${ROOMS}`);
+  check(reports.every((report) => report.status === EXPECTED[round]), `${round}: ${statusCounts(reports)}`);
+  check(after.live === ROOMS * MATCHING_EVENTS, `${round}: ${after.live} live events stored`);
+  if (round === 'first sync') check(after.created === ROOMS * MATCHING_EVENTS, `${round}: ${after.created} created`);
+  if (round === 'unchanged (304)') check(feeds.count(304) === ROOMS, `${round}: ${feeds.count(304)} × 304`);
+  if (round === 'unchanged (200, same hash)') check(feeds.count(200) === ROOMS, `${round}: ${feeds.count(200)} × 200`);
+  if (EXPECTED[round] === 'UNCHANGED') check(after.lastWrite === before.lastWrite, `${round}: events were written`);
+  if (round === 'changed feeds') {
+    check(after.updated - before.updated === ROOMS * MATCHING_EVENTS, `${round}: ${after.updated - before.updated} updated`);
+  }
+  return { ms, statementsPerRoom };
+}
+
+/** A running app on a fresh database of `engine`, warmed up (JIT, connection pool) on rooms it then deletes. */
+async function startEngine(engine: Engine, feeds: FeedServer): Promise<{ app: RunningApp; database: ScratchDatabase }> {
+  const database = await createDatabase(engine);
+  const app = await startBenchApp(database).catch(async (error: unknown) => {
+    await database.drop();
+    throw error;
+  });
+  await insertRooms(app, feeds, 'warm', WARMUP_ROOMS);
+  await app.services.calendarSync.runDueSyncs();
+  await app.services.db.room.deleteMany({});
+  return { app, database };
 }
 
 export async function runSyncBenchmark(): Promise<void> {
   console.log(
-    `\nCalendar sync: ${ROOMS} rooms × 1 local ICS feed (${MATCHING_EVENTS} matching + 2 other VEVENTs), SYNC_CONCURRENCY ${CONCURRENCY}`,
+    `\nCalendar sync: ${ROOMS} rooms × 1 local ICS feed (${MATCHING_EVENTS} matching + 2 other VEVENTs), SYNC_CONCURRENCY ${CONCURRENCY}, ${REPETITIONS} repetitions; engines take turns within each round`,
   );
   const feeds = new FeedServer();
   await feeds.start();
   countStatements();
   const results: RoundResult[] = [];
+  const running: Array<{ engine: Engine; app: RunningApp; database: ScratchDatabase }> = [];
   try {
-    for (const engine of ENGINES) results.push(...(await benchEngine(engine, feeds)));
+    for (const engine of ENGINES) running.push({ engine, ...(await startEngine(engine, feeds)) });
+    for (let repetition = 1; repetition <= REPETITIONS; repetition++) {
+      for (const round of ROUND_NAMES) {
+        prepareFeeds(feeds, round);
+        // Alternate which engine goes first, so neither always runs on the warmer machine.
+        const order = repetition % 2 === 1 ? running : [...running].reverse();
+        for (const { engine, app } of order) {
+          const { ms, statementsPerRoom } = await runRound(app, feeds, round);
+          results.push({ engine, round, ms, roomsPerSecond: ROOMS / (ms / 1000), statementsPerRoom });
+        }
+      }
+      console.log(`  repetition ${repetition} done (load average ${loadAverage()})`);
+    }
   } finally {
     pg.Client.prototype.query = originalQuery;
+    await Promise.allSettled(running.map(async ({ app, database }) => {
+      await app.close();
+      await database.drop();
+    }));
     await feeds.close();
   }
 
-  // engine × round table, with ratios vs the first sync and PostgreSQL vs PGlite.
-  const find = (engine: Engine, round: RoundName) => results.find((r) => r.engine === engine && r.round === round);
-  const targets: Partial<Record<RoundName, number>> = {
-    'unchanged (304)': 500,
-    'unchanged (200, same hash)': 500,
-    'changed feeds': 100,
-  };
   const label: Record<Engine, string> = { pglite: 'PGlite', postgres: 'PostgreSQL' };
-  console.table(
-    ROUND_NAMES.map((round) => {
-      const row: Record<string, string | number> = { round };
-      for (const engine of ENGINES) {
-        const result = find(engine, round)!;
-        row[`${label[engine]} rooms/s`] = Math.round(result.roomsPerSecond);
-        row[`${label[engine]} ms`] = Math.round(result.ms);
-        row[`${label[engine]} vs 1st`] = `${(result.roomsPerSecond / find(engine, 'first sync')!.roomsPerSecond).toFixed(2)}×`;
-      }
-      const lite = find('pglite', round);
-      const pgsql = find('postgres', round);
-      if (lite && pgsql) row['PG vs PGlite'] = `${(pgsql.roomsPerSecond / lite.roomsPerSecond).toFixed(2)}×`;
-      const target = targets[round];
-      if (pgsql) row['PG SQL/room'] = +(pgsql.statementsPerRoom ?? 0).toFixed(1);
-      if (pgsql) row['PG target'] = target ? `≥ ${target} ${pgsql.roomsPerSecond >= target ? 'met' : 'MISSED'}` : '';
-      return row;
-    }),
+  const of = (engine: Engine, round: RoundName) => results.filter((r) => r.engine === engine && r.round === round);
+  const targets: Partial<Record<RoundName, number>> = { 'unchanged (304)': 500, 'unchanged (200, same hash)': 500, 'changed feeds': 100 };
+  const rows = ROUND_NAMES.map((round) => {
+    const row: string[] = [round];
+    for (const engine of ENGINES) row.push(formatSummary(summarize(of(engine, round).map((r) => r.roomsPerSecond))));
+    const lite = of('pglite', round);
+    const pgsql = of('postgres', round);
+    // Ratios of runs of the same repetition: both engines ran that round back to back.
+    row.push(lite.length && pgsql.length ? formatSummary(summarize(pgsql.map((r, i) => r.roomsPerSecond / lite[i]!.roomsPerSecond)), 2) : '');
+    row.push(pgsql.length ? (pgsql[0]!.statementsPerRoom ?? 0).toFixed(1) : '');
+    const target = targets[round];
+    const median = pgsql.length ? summarize(pgsql.map((r) => r.roomsPerSecond)).median : NaN;
+    row.push(target ? `≥ ${target} ${median >= target ? 'met' : 'MISSED'} (median)` : '');
+    return row;
+  });
+  printTable(
+    'Calendar sync, rooms per second',
+    ['round', ...ENGINES.map((engine) => `${label[engine]} rooms/s`), 'PostgreSQL / PGlite', 'PG SQL/room', 'PG target'],
+    rows,
   );
 }

@@ -41,6 +41,7 @@ export async function startApp({ config, clock = systemClock, logger = createLog
   }
   const database = await openDatabase(config.database, {
     poolSize: config.sync.concurrency + 10,
+    logger,
     onLockLost: (error) => logger.error({ err: error }, 'lost the lock on the data directory: another process may open it'),
   });
   try {

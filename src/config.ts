@@ -1,5 +1,6 @@
 // Every setting comes from the environment, validated once at start-up.
 // README "Configuration" lists them; keep the two in step.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -49,6 +50,27 @@ const requestLimitSettings = {
   JWT_MAX_LIFETIME_SECONDS: count(60, 7 * 86_400, 24 * 3600),
   JWT_CLOCK_SKEW_SECONDS: count(0, 600, 60),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+};
+
+// Connections one process holds (README "Performance"). The default stays
+// below the process's open-file limit, leaving room for the database pool,
+// Redis, feeds and files: past the limit, accept() fails and every operation
+// that opens a socket or file fails with it.
+const FILE_DESCRIPTORS_KEPT_FREE = 512;
+
+/** The soft open-file limit (Linux /proc), or undefined where it cannot be read. */
+function openFileLimit(): number | undefined {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((row) => row.startsWith('Max open files'));
+    const soft = Number(line?.split(/\s{2,}/)[1]);
+    return Number.isFinite(soft) ? soft : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const connectionSettings = {
+  MAX_CONNECTIONS: count(1, 1_000_000, Math.max(64, Math.min(10_000, (openFileLimit() ?? 10_000 + FILE_DESCRIPTORS_KEPT_FREE) - FILE_DESCRIPTORS_KEPT_FREE))),
 };
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -114,6 +136,7 @@ const envSchema = z
       .default([]),
 
     ...requestLimitSettings,
+    ...connectionSettings,
   })
   .refine((env) => !(env.JWT_SECRET && env.JWT_JWKS_URL), {
     message: 'set JWT_SECRET or JWT_JWKS_URL, not both',
@@ -201,6 +224,8 @@ export type Config = {
     };
     /** Take the client address from the last X-Forwarded-For hop (behind one reverse proxy). */
     trustProxy: boolean;
+    /** WebSocket connections this process holds; more are closed with 1013 (HTTP gets a little headroom above it). */
+    maxConnections: number;
   };
   tokens: { maxLifetimeSeconds: number; clockSkewSeconds: number };
   /** Bearer token for /metrics; unset: /metrics is not served. */
@@ -291,6 +316,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         subscriptions: e.RATE_LIMIT_SUBSCRIPTIONS,
       },
       trustProxy: e.TRUST_PROXY,
+      maxConnections: e.MAX_CONNECTIONS,
     },
     tokens: { maxLifetimeSeconds: e.JWT_MAX_LIFETIME_SECONDS, clockSkewSeconds: e.JWT_CLOCK_SKEW_SECONDS },
     metricsToken: e.METRICS_TOKEN,

@@ -7,6 +7,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { Config } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
+import type { Logger } from '../logger.js';
 import { lockDataDirectory } from './data-dir-lock.js';
 import { withMigrationLock } from './migration-lock.js';
 import { applyPendingMigrations } from './migrations.js';
@@ -24,17 +25,29 @@ export interface Database {
 }
 
 /**
+ * A Prisma client on the adapter. With LOG_LEVEL=trace every SQL statement is
+ * logged ("sql statement", with its duration): how many statements a request
+ * costs is visible, and tested. Off otherwise, as Prisma's query events cost.
+ */
+function prismaClient(adapter: SqlMigrationAwareDriverAdapterFactory, logger?: Logger): Db {
+  if (!logger?.isLevelEnabled('trace')) return new PrismaClient({ adapter });
+  const db = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
+  db.$on('query', (event) => logger.trace({ sql: event.query, durationMs: event.duration }, 'sql statement'));
+  return db as unknown as Db;
+}
+
+/**
  * `poolSize` (PostgreSQL): connections in the pool; the server asks for its
  * sync concurrency plus headroom for requests, so syncs never wait on each other
  * for a connection.
  */
 export async function openDatabase(
   database: Config['database'],
-  options: { poolSize?: number; onLockLost?: (error: Error) => void } = {},
+  options: { poolSize?: number; onLockLost?: (error: Error) => void; logger?: Logger } = {},
 ): Promise<Database> {
   if (database.kind === 'postgres') {
     const adapterFactory = new PrismaPg({ connectionString: database.url, max: options.poolSize ?? 10 });
-    const db = new PrismaClient({ adapter: adapterFactory });
+    const db = prismaClient(adapterFactory, options.logger);
     return {
       db,
       engine: 'postgres',
@@ -55,7 +68,7 @@ export async function openDatabase(
     throw error;
   });
   const adapterFactory = createPGliteAdapterFactory(pglite);
-  const db = new PrismaClient({ adapter: adapterFactory });
+  const db = prismaClient(adapterFactory, options.logger);
   let closing: Promise<void> | undefined;
   return {
     db,

@@ -9,12 +9,15 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { AppServices } from '../app-services.js';
 import type { TokenVerifier } from '../auth/token-verifier.js';
+import { createSharedSubscriptions } from '../realtime/shared-subscriptions.js';
 import type { Viewer } from '../auth/viewer.js';
 import { tokenFromAuthorization, type RoomcalYoga } from './graphql-yoga.js';
 import { clientAddress, rateLimitedError, retryAfterSeconds, type RateLimits } from './rate-limits.js';
 
 /** Close code of a WebSocket whose credentials are refused or no longer valid (graphql-ws uses it for a refused connection_init too). */
 const WS_FORBIDDEN = 4403;
+/** Close code of a WebSocket refused because the server holds MAX_CONNECTIONS already (RFC 6455 "Try Again Later"). */
+const WS_TRY_AGAIN_LATER = 1013;
 /** setTimeout's longest delay; JWT_MAX_LIFETIME_SECONDS keeps token lifetimes below it. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -42,6 +45,7 @@ export function createGraphqlWsServer(deps: {
 }) {
   const { server, yoga, verifyToken, rateLimits, services } = deps;
   const { config, clock } = services;
+  const shared = createSharedSubscriptions(services.metrics);
   const wsServer = new WebSocketServer({
     server,
     path: yoga.graphqlEndpoint,
@@ -58,10 +62,17 @@ export function createGraphqlWsServer(deps: {
       );
     },
   });
+  refuseBeyond(config.limits.maxConnections, wsServer, services.logger);
   return useServer<Record<string, unknown> | undefined, SocketExtra>(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      // One execution per operation and viewer, whatever the number of subscribers (src/realtime/shared-subscriptions.ts).
+      // While Redis is unreachable a new subscriber executes alone, and so is told SERVICE_UNAVAILABLE
+      // instead of joining a stream that is paused.
+      subscribe: (args) => {
+        const root = args.rootValue as EnvelopedRoot;
+        return services.pubsub.unavailable() ? root.subscribe(args) : shared.join(root.sharingKey, () => root.subscribe(args));
+      },
       // Over WebSocket there is no per-operation request: the token comes once,
       // in connection_init. A bad one refuses the connection (close code 4403);
       // a good one holds until it expires, when the connection is closed the same way.
@@ -121,7 +132,12 @@ export function createGraphqlWsServer(deps: {
           document,
           variableValues: params.variables,
           contextValue: await enveloped.contextFactory(),
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe } satisfies EnvelopedRoot,
+          rootValue: {
+            execute: enveloped.execute,
+            subscribe: enveloped.subscribe,
+            // Results depend on the operation and on who asks (owner-only fields), nothing else in the context.
+            sharingKey: JSON.stringify([params.query, params.operationName ?? null, params.variables ?? null, ctx.extra.viewer?.userId ?? null]),
+          } satisfies EnvelopedRoot,
         };
         return args;
       },
@@ -130,5 +146,28 @@ export function createGraphqlWsServer(deps: {
   );
 }
 
-/** Yoga's enveloped execute/subscribe travel to graphql-ws in rootValue. */
-type EnvelopedRoot = Pick<ReturnType<RoomcalYoga['getEnveloped']>, 'execute' | 'subscribe'>;
+/**
+ * Past `max` open WebSockets a new one is closed at once with 1013, before
+ * graphql-ws reads from it; one log line when the limit is reached, another
+ * only after the count fell well below it and reached it again.
+ */
+function refuseBeyond(max: number, wsServer: WebSocketServer, logger: AppServices['logger']): void {
+  let full = false;
+  // Registered before graphql-ws's own listener, so a refused socket never starts a connection.
+  wsServer.on('connection', (socket) => {
+    if (wsServer.clients.size <= max) {
+      socket.once('close', () => {
+        if (full && wsServer.clients.size < max * 0.9) full = false;
+      });
+      return;
+    }
+    if (!full) {
+      full = true;
+      logger.warn({ maxConnections: max }, 'connection limit reached: new WebSocket connections are closed with 1013 until some close (MAX_CONNECTIONS)');
+    }
+    socket.close(WS_TRY_AGAIN_LATER, 'Server at its connection limit; retry later');
+  });
+}
+
+/** Yoga's enveloped execute/subscribe travel to graphql-ws in rootValue, with the key subscribers share an execution by. */
+type EnvelopedRoot = Pick<ReturnType<RoomcalYoga['getEnveloped']>, 'execute' | 'subscribe'> & { sharingKey: string };

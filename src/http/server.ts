@@ -32,6 +32,9 @@ function metricsAllowed(req: IncomingMessage, metricsToken: string | undefined):
   return presented.length === expected.length && timingSafeEqual(presented, expected);
 }
 
+/** Connections beyond MAX_CONNECTIONS still accepted, so HTTP requests (and /health) are served while WebSockets are full. */
+const HTTP_HEADROOM_CONNECTIONS = 100;
+
 export function createHttpServer(services: AppServices, verifyToken: TokenVerifier): HttpServer {
   const { config, clock } = services;
   const rateLimits = createRateLimits(config);
@@ -87,6 +90,16 @@ export function createHttpServer(services: AppServices, verifyToken: TokenVerifi
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
       else res.destroy();
     });
+  });
+
+  // Past MAX_CONNECTIONS WebSockets get a close code (src/http/graphql-ws.ts); past it plus
+  // this headroom, Node drops new TCP connections at once, logged at most once a minute.
+  server.maxConnections = config.limits.maxConnections + HTTP_HEADROOM_CONNECTIONS;
+  let droppedLoggedAt = 0;
+  server.on('drop', () => {
+    if (Date.now() - droppedLoggedAt < 60_000) return;
+    droppedLoggedAt = Date.now();
+    services.logger.warn({ maxConnections: server.maxConnections }, 'connection limit reached: new connections are dropped (MAX_CONNECTIONS)');
   });
 
   const sockets = new Set<Socket>();

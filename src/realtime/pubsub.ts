@@ -2,6 +2,8 @@
 // payloads stay small and survive a trip through Redis (JSON loses Date types)
 // unchanged. With REDIS_URL every instance sees every instance's events;
 // without it, events stay in this process.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { setMaxListeners } from 'node:events';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { GraphQLError } from 'graphql';
 import { createPubSub } from 'graphql-yoga';
@@ -29,6 +31,20 @@ export interface AppPubSub {
   /** Resolves once Redis is connected, or after `timeoutMs` when it is not (the server starts anyway). */
   connected(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
+}
+
+const topicWatchers = new AsyncLocalStorage<(topic: string) => void>();
+
+/** Runs `open`, telling `onTopic` the topic of each stream it subscribes to (shared executions count their subscribers by topic). */
+export function watchTopics<T>(onTopic: (topic: string) => void, open: () => T): T {
+  return topicWatchers.run(onTopic, open);
+}
+
+/** In-process events; one listener per distinct subscription, so a busy room has many, which is no leak. */
+function unboundedEventTarget(): EventTarget {
+  const target = new EventTarget();
+  setMaxListeners(0, target);
+  return target;
 }
 
 /** Counts the stream as open from subscribe until it ends, however it ends. */
@@ -116,7 +132,7 @@ export function createAppPubSub(options: { redisUrl?: string; metrics: Metrics; 
             subscribeClient: failSoft(redis.subscribeClient, options.logger),
           }),
         }
-      : {},
+      : { eventTarget: unboundedEventTarget() },
   );
   // Yoga's conditional tuple types do not follow a generic K; every topic here is (id, payload).
   const untyped = pubsub as unknown as {
@@ -129,6 +145,7 @@ export function createAppPubSub(options: { redisUrl?: string; metrics: Metrics; 
       // Without Redis a subscriber would silently miss other instances' events.
       if (!redisReady()) throw liveUpdatesUnavailable();
       options.metrics.subscriptionStarted(topic);
+      topicWatchers.getStore()?.(topic);
       return counted(untyped.subscribe(topic, id), () => options.metrics.subscriptionEnded(topic));
     },
     unavailable: () => (redisReady() ? undefined : 'redis unreachable'),

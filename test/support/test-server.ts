@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { startApp, type RunningApp } from '../../src/app.js';
 import type { Clock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { createTestDatabase, type Engine } from './databases.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256';
@@ -65,7 +65,7 @@ export interface TestServer {
 
 export async function startTestServer(
   engine: Engine,
-  options: { env?: Record<string, string>; clock?: Clock } = {},
+  options: { env?: Record<string, string>; clock?: Clock; logger?: Logger } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase(engine);
   const config = loadConfig({
@@ -86,7 +86,7 @@ export async function startTestServer(
     ...database.env,
     ...options.env,
   });
-  const app = await startApp({ config, clock: options.clock, logger: createLogger(config.logLevel) }).catch(async (error: unknown) => {
+  const app = await startApp({ config, clock: options.clock, logger: options.logger ?? createLogger(config.logLevel) }).catch(async (error: unknown) => {
     await database.drop();
     throw error;
   });
