@@ -9,7 +9,7 @@ import type { CalendarEvent } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
 import type { AppContext } from './context.js';
 import { roomOwnerOnly } from './owner-only.js';
-import { findOwnedRoom, findRoom, SyncOutcome } from './room.js';
+import { findOwnedRoom, SyncOutcome } from './room.js';
 import { FeedError, InvalidInputError, NotFoundError, RateLimitedError } from './user-errors.js';
 
 export type { AttendeeShape };
@@ -214,12 +214,12 @@ builder.mutationFields((t) => ({
     errors: { types: [FeedError, NotFoundError], dataField: { name: 'report', description: 'What the feed holds.' } },
     args: {
       url: t.arg.string({ required: true, description: 'https:// or webcal:// feed URL.' }),
-      roomName: t.arg.string({ description: 'Also count the events that point at this room.' }),
+      roomName: t.arg.string({ description: 'Also count the events that point at this room (its owner only: FORBIDDEN for anyone else).' }),
     },
     resolve: async (_root, { url, roomName }, context) => {
       const checked = normalizeIcsUrl(url, { allowHttp: context.services.config.ics.allowHttp });
       if (!checked.ok) throw new FeedError('INVALID_URL', checked.problem);
-      if (roomName != null) await findRoom(context, roomName);
+      if (roomName != null) await findOwnedRoom(context, roomName); // which events point at a room is its owner's business
       const tested = await context.services.feedTester({ url: checked.url, roomName: roomName ?? null, callerId: context.viewer!.userId });
       if (!tested.ok) throw new FeedError(tested.code, tested.message, tested.httpStatus);
       return tested;

@@ -273,6 +273,10 @@ describe.each(engines)('calendar sync on %s', (engine) => {
     expect(resultAs(page.body.data?.testIcsUrl, 'FeedError').code).toBe('NOT_A_CALENDAR');
     const unknownRoom = await server.request(TestIcsUrl, { url: feeds.url('/probe.ics'), roomName: 'no-such-room' }, { as: 'owner' });
     expect(resultAs(unknownRoom.body.data?.testIcsUrl, 'NotFound').message).toContain('no-such-room');
+    // Which of a feed's events point at a room is for its owner only.
+    const stranger = await server.request(TestIcsUrl, { url: feeds.url('/probe.ics'), roomName: 'team-sync' }, { as: 'someone-else' });
+    expect(stranger.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(stranger.body.data?.testIcsUrl ?? null).toBeNull();
     expect(await server.app.services.db.calendarEvent.count()).toBe(eventsBefore);
   });
 });
