@@ -114,40 +114,39 @@ export function roomPage(roomName: string): void {
     };
   }
 
-  function activeItem(meeting: MeetingView): HTMLElement {
-    const title = meeting.title ?? 'Unscheduled meeting';
+  /** One meeting in a list: title, a line about its times, the owner's details, one action. */
+  function meetingItem(meeting: MeetingView, title: string, timing: Array<Node | string>, action: HTMLElement): HTMLElement {
     return h(
       'li',
       { class: 'meeting', 'data-meeting': meeting.key },
       h('h3', {}, title),
-      h(
-        'p',
-        {},
-        timeRange(meeting.startsAt, meeting.endsAt),
+      h('p', {}, timeRange(meeting.startsAt, meeting.endsAt), ...timing),
+      ownerDetails(meeting.details),
+      action,
+    );
+  }
+
+  function activeItem(meeting: MeetingView): HTMLElement {
+    const title = meeting.title ?? 'Unscheduled meeting';
+    return meetingItem(
+      meeting,
+      title,
+      [
         ' · running for ',
         h('span', { 'data-since': meeting.startsAt }),
         ' · ',
         h('span', { 'data-participants': meeting.meetingId }, participantsText(meeting.participantCount)),
-      ),
-      ownerDetails(meeting.details),
+      ],
       h('button', { type: 'button', 'aria-label': `Join ${title}`, onclick: () => join(meeting) }, 'Join'),
     );
   }
 
   function upcomingItem(meeting: MeetingView): HTMLElement {
     const title = meeting.title ?? 'Meeting';
-    return h(
-      'li',
-      { class: 'meeting', 'data-meeting': meeting.key },
-      h('h3', {}, title),
-      h(
-        'p',
-        {},
-        timeRange(meeting.startsAt, meeting.endsAt),
-        ` (${Math.round((meeting.endsAt - meeting.startsAt) / 60_000)} min) · starts in `,
-        h('span', { role: 'timer', 'data-until': meeting.startsAt }),
-      ),
-      ownerDetails(meeting.details),
+    return meetingItem(
+      meeting,
+      title,
+      [` (${Math.round((meeting.endsAt - meeting.startsAt) / 60_000)} min) · starts in `, h('span', { role: 'timer', 'data-until': meeting.startsAt })],
       h('button', { type: 'button', 'aria-label': `Join ${title} early`, onclick: () => wait(meeting) }, 'Join early'),
     );
   }
