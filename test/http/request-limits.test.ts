@@ -156,6 +156,19 @@ describe('GraphQL response size limit', () => {
     expect(response.body.data).toBeUndefined();
     expect(firstError(response)?.extensions?.code).toBe('RESPONSE_TOO_LARGE');
   });
+
+  it('bounds results sent over graphql-ws the same way', async () => {
+    const client = server.wsClient({ authorization: `Bearer ${await tokenFor('bulk-owner')}` });
+    const run = (text: string) =>
+      new Promise<{ data?: unknown; errors?: Array<{ extensions?: Record<string, unknown> }> }>((resolve, reject) => {
+        client.subscribe({ query: text }, { next: resolve, error: reject, complete: () => {} });
+      });
+    const rooms = 'rooms { edges { node { name id } } }';
+    expect(await run(`{ ${rooms} }`)).toMatchObject({ data: { rooms: { edges: expect.any(Array) } } });
+    const tooLarge = await run(`{ ${Array.from({ length: 10 }, (_, i) => `r${i}: ${rooms}`).join(' ')} }`);
+    expect(tooLarge.data).toBeUndefined();
+    expect(tooLarge.errors?.[0]?.extensions?.code).toBe('RESPONSE_TOO_LARGE');
+  });
 });
 
 describe('GraphQL execution deadline', () => {
