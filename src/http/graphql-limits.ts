@@ -107,7 +107,16 @@ function containsNul(value: unknown): boolean {
   return false;
 }
 
+/** Yoga's parse cache hands out the same document object for the same text, so each is visited once. */
+const nulInDocument = new WeakMap<DocumentNode, boolean>();
+
 function documentContainsNul(document: DocumentNode): boolean {
+  let found = nulInDocument.get(document);
+  if (found === undefined) nulInDocument.set(document, (found = visitForNul(document)));
+  return found;
+}
+
+function visitForNul(document: DocumentNode): boolean {
   let found = false;
   visit(document, {
     [Kind.STRING]: (node) => {

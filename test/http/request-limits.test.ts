@@ -2,7 +2,7 @@
 // or over-costly documents get a clear 4xx before anything runs, over HTTP and
 // over graphql-ws alike; results are bounded; the server keeps answering.
 // Limits do not touch storage, so one engine is enough.
-import { getIntrospectionQuery, print, type DocumentNode } from 'graphql';
+import { getIntrospectionQuery, print, type DocumentNode, type FormattedExecutionResult } from 'graphql';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -160,7 +160,7 @@ describe('GraphQL response size limit', () => {
   it('bounds results sent over graphql-ws the same way', async () => {
     const client = server.wsClient({ authorization: `Bearer ${await tokenFor('bulk-owner')}` });
     const run = (text: string) =>
-      new Promise<{ data?: unknown; errors?: Array<{ extensions?: Record<string, unknown> }> }>((resolve, reject) => {
+      new Promise<FormattedExecutionResult>((resolve, reject) => {
         client.subscribe({ query: text }, { next: resolve, error: reject, complete: () => {} });
       });
     const rooms = 'rooms { edges { node { name id } } }';
