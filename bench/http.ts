@@ -43,6 +43,8 @@ interface LoadResult {
 }
 
 function startServer(mode: 'yoga' | 'roomcal', engine?: string): ChildProcess {
+  // Servers run as the Docker image runs them: graphql-js skips its development-mode checks.
+  process.env.NODE_ENV = 'production';
   process.env.BENCH_ENGINE = engine ?? '';
   process.env.BENCH_SEED_ROOM = mode === 'roomcal' ? ROOM : '';
   process.env.BENCH_SERVER_ENV = JSON.stringify({ MEETINGS_ENABLED: 'false' });

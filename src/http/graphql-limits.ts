@@ -5,7 +5,7 @@
 // shape (aliases, depth, directives, cost) by graphql-armor's validation
 // rules; then its execution (a deadline) and its result (a byte size).
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { GraphQLError, Kind, visit, type DocumentNode } from 'graphql';
+import { GraphQLError, Kind, visit, type DocumentNode, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Config } from '../config.js';
 
@@ -70,17 +70,30 @@ export function useExecutionDeadline(ms: number): Plugin<{ request?: Request }> 
 /**
  * A result over maxResponseBytes is replaced by an error: aliases and cost
  * bound how much is asked for, this bounds what a large room makes of it.
+ * Over HTTP the result is measured in the one serialization Yoga makes of it
+ * (the `stringify` Yoga's result processors call), not serialized twice;
+ * results sent over WebSocket (graphql-ws serializes its own messages) and
+ * streamed payloads are serialized once more to be measured.
  */
-export function useResponseSizeLimit(maxBytes: number): Plugin {
-  const bounded = (result: object) =>
-    Buffer.byteLength(JSON.stringify(result)) > maxBytes ? { errors: [responseTooLargeError(maxBytes)] } : result;
+export function useResponseSizeLimit(maxBytes: number): Plugin<{ request?: Request }> {
+  const tooLarge = () => ({ errors: [responseTooLargeError(maxBytes)] });
+  // A UTF-16 code unit is at most 3 UTF-8 bytes, and never fewer than 1: most results need no byte count.
+  const exceeds = (json: string) => json.length > maxBytes || (json.length * 3 > maxBytes && Buffer.byteLength(json) > maxBytes);
+  const bounded = (result: object) => (exceeds(JSON.stringify(result)) ? tooLarge() : result);
+  const boundedStringify = (stringify: (result: ExecutionResult) => string) => (result: ExecutionResult) => {
+    const json = stringify(result);
+    return exceeds(json) ? JSON.stringify(tooLarge()) : json;
+  };
   return {
-    onExecute: () => ({
+    onExecute: ({ args }) => ({
       onExecuteDone({ result, setResult }) {
-        if (!isAsyncIterable(result)) return setResult(bounded(result));
-        return { onNext: ({ result: payload, setResult: setPayload }) => setPayload(bounded(payload)) };
+        if (isAsyncIterable(result)) return { onNext: ({ result: payload, setResult: setPayload }) => setPayload(bounded(payload)) };
+        if (!args.contextValue.request) setResult(bounded(result)); // not HTTP: onExecutionResult does not see it
       },
     }),
+    onExecutionResult({ result, setResult }) {
+      if (result && !isAsyncIterable(result) && !Array.isArray(result)) setResult({ ...result, stringify: boundedStringify(result.stringify ?? JSON.stringify) });
+    },
     onSubscribe: () => ({
       onSubscribeResult: () => ({ onNext: ({ result, setResult }) => setResult(bounded(result)) }),
     }),
@@ -94,7 +107,16 @@ function containsNul(value: unknown): boolean {
   return false;
 }
 
+/** Yoga's parse cache hands out the same document object for the same text, so each is visited once. */
+const nulInDocument = new WeakMap<DocumentNode, boolean>();
+
 function documentContainsNul(document: DocumentNode): boolean {
+  let found = nulInDocument.get(document);
+  if (found === undefined) nulInDocument.set(document, (found = visitForNul(document)));
+  return found;
+}
+
+function visitForNul(document: DocumentNode): boolean {
   let found = false;
   visit(document, {
     [Kind.STRING]: (node) => {

@@ -92,6 +92,10 @@ export const CalendarEventRef = builder.prismaNode('CalendarEvent', {
   id: { field: 'id' },
   nullable: true,
   description: 'One instance of a calendar event that points at the room.',
+  // Select mode: a row is loaded with only the columns its queried fields
+  // name (the raw VEVENT, attendees and description stay in the database
+  // unless asked for).
+  select: { id: true },
   fields: (t) => ({
     title: t.exposeString('title', { description: "The event's title (SUMMARY); empty when it has none." }),
     startsAt: t.expose('start', { type: 'DateTime', description: 'When the instance starts (for all-day events: midnight in timeZone).' }),
@@ -104,35 +108,39 @@ export const CalendarEventRef = builder.prismaNode('CalendarEvent', {
       type: 'Date',
       nullable: true,
       description: 'All-day events only: the first day. Null for timed events.',
+      select: { isAllDay: true, start: true, timeZone: true },
       resolve: (event) => (event.isAllDay ? dateIn(event.start, event.timeZone) : null),
     }),
     endDate: t.field({
       type: 'Date',
       nullable: true,
       description: 'All-day events only: the day after the last day (exclusive, as in iCalendar). Null for timed events.',
+      select: { isAllDay: true, end: true, timeZone: true },
       resolve: (event) => (event.isAllDay ? dateIn(event.end, event.timeZone) : null),
     }),
     durationSeconds: t.int({
       description: 'endsAt − startsAt, in seconds.',
+      select: { start: true, end: true },
       resolve: (event) => Math.round((event.end.getTime() - event.start.getTime()) / 1000),
     }),
-    isRecurring: t.boolean({ description: 'An instance of a recurring series.', resolve: (event) => event.recurrenceId !== '' }),
+    isRecurring: t.boolean({ description: 'An instance of a recurring series.', select: { recurrenceId: true }, resolve: (event) => event.recurrenceId !== '' }),
     isDeleted: t.exposeBoolean('isDeleted', { description: 'Removed from the feed (kept for history).' }),
     status: t.field({
       type: EventStatus.ref,
       nullable: true,
       description: 'The event status; null when the feed gives none.',
+      select: { status: true },
       resolve: (event) => EventStatus.parse(event.status),
     }),
-    location: t.string(roomOwnerOnly('The event location (LOCATION), often the room link.', (event) => event.location)),
-    description: t.string(roomOwnerOnly('The event description (DESCRIPTION).', (event) => event.description)),
+    location: t.string(roomOwnerOnly('The event location (LOCATION), often the room link.', { location: true }, (event: Pick<CalendarEvent, 'location'>) => event.location)),
+    description: t.string(roomOwnerOnly('The event description (DESCRIPTION).', { description: true }, (event: Pick<CalendarEvent, 'description'>) => event.description)),
     attendees: t.field({
       type: [Attendee],
-      ...roomOwnerOnly('Invited attendees.', (event: CalendarEvent) => event.attendees as unknown as AttendeeShape[]),
+      ...roomOwnerOnly('Invited attendees.', { attendees: true }, (event: Pick<CalendarEvent, 'attendees'>) => event.attendees as unknown as AttendeeShape[]),
     }),
     organizer: t.field({
       type: Attendee,
-      ...roomOwnerOnly('The organizer; null also when the feed names none.', (event: CalendarEvent) => event.organizer as unknown as AttendeeShape | null),
+      ...roomOwnerOnly('The organizer; null also when the feed names none.', { organizer: true }, (event: Pick<CalendarEvent, 'organizer'>) => event.organizer as unknown as AttendeeShape | null),
     }),
   }),
 });

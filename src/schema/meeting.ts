@@ -40,7 +40,7 @@ const MeetingCloseReason = builder.enumType('MeetingCloseReason', {
   ) as Record<string, { value: CloseReason; description: string }>,
 });
 
-function statusOf(meeting: Meeting, now: Date): 'UPCOMING' | 'ACTIVE' | 'ENDED' {
+function statusOf(meeting: Pick<Meeting, 'isActive' | 'startDate'>, now: Date): 'UPCOMING' | 'ACTIVE' | 'ENDED' {
   if (!meeting.isActive) return 'ENDED';
   return meeting.startDate > now ? 'UPCOMING' : 'ACTIVE';
 }
@@ -63,22 +63,27 @@ export const MeetingRef = builder.prismaNode('Meeting', {
   id: { field: 'id' },
   nullable: true,
   description: 'A video meeting of a room: pre-created for a calendar event, or started on demand (unscheduled).',
+  // Select mode: a row is loaded with only the columns its queried fields name.
+  select: { id: true },
   fields: (t) => ({
     title: t.string({
       nullable: true,
       description: "The calendar event's title; null for an unscheduled meeting.",
+      select: { calendarMetadata: true },
       resolve: (meeting) => calendarMetadataOfMeeting(meeting).title ?? null,
     }),
     startsAt: t.expose('startDate', { type: 'DateTime', description: 'Scheduled start (an unscheduled meeting: when it was started).' }),
     endsAt: t.expose('endDate', { type: 'DateTime', description: 'Scheduled end (an unscheduled meeting: 8 hours after its start).' }),
     durationSeconds: t.int({
       description: 'endsAt − startsAt, in seconds.',
+      select: { startDate: true, endDate: true },
       resolve: (meeting) => Math.round((meeting.endDate.getTime() - meeting.startDate.getTime()) / 1000),
     }),
-    isScheduled: t.boolean({ description: 'Created from a calendar event.', resolve: (meeting) => meeting.calendarSlot !== null }),
+    isScheduled: t.boolean({ description: 'Created from a calendar event.', select: { calendarSlot: true }, resolve: (meeting) => meeting.calendarSlot !== null }),
     status: t.field({
       type: MeetingStatus,
       description: 'Upcoming, active or ended, at the server time of this response.',
+      select: { isActive: true, startDate: true },
       resolve: (meeting, _args, context) => statusOf(meeting, context.services.clock.now()),
     }),
     participantCount: t.exposeInt('participantCount', { description: 'People in the meeting now, as the video platform reports them.' }),
@@ -86,39 +91,44 @@ export const MeetingRef = builder.prismaNode('Meeting', {
       nullable: true,
       description: 'The calendar event it was created for; null for an unscheduled meeting or when the event is gone.',
     }),
-    closedAt: t.field({ type: 'DateTime', ...roomOwnerOnly('When it was closed; null while open.', (meeting: Meeting) => meeting.closedAt) }),
+    closedAt: t.field({ type: 'DateTime', ...roomOwnerOnly('When it was closed; null while open.', { closedAt: true }, (meeting: Pick<Meeting, 'closedAt'>) => meeting.closedAt) }),
     closeReason: t.field({
       type: MeetingCloseReason,
-      ...roomOwnerOnly('Why it was closed; null while open.', (meeting: Meeting) => meeting.closeReason as CloseReason | null),
+      ...roomOwnerOnly('Why it was closed; null while open.', { closeReason: true }, (meeting: Pick<Meeting, 'closeReason'>) => meeting.closeReason as CloseReason | null),
     }),
     peakParticipantCount: t.int(
-      roomOwnerOnly('Most participants at once so far.', (meeting: Meeting) => meeting.peakParticipantCount),
+      roomOwnerOnly('Most participants at once so far.', { peakParticipantCount: true }, (meeting: Pick<Meeting, 'peakParticipantCount'>) => meeting.peakParticipantCount),
     ),
     platformMeetingId: t.string(
       roomOwnerOnly(
         "The meeting's id on its video platform: data.meetingId in the platform's webhooks. On the LOCAL platform it is local-<meeting uuid>; POST it to /webhooks/local to simulate participants (see README). Null until the platform has created the meeting.",
-        (meeting: Meeting) => meeting.platformMeetingId,
+        { platformMeetingId: true },
+        (meeting: Pick<Meeting, 'platformMeetingId'>) => meeting.platformMeetingId,
       ),
     ),
-    hostRoomUrl: t.string(roomOwnerOnly('The host link on the video platform.', (meeting: Meeting) => meeting.hostRoomUrl)),
+    hostRoomUrl: t.string(roomOwnerOnly('The host link on the video platform.', { hostRoomUrl: true }, (meeting: Pick<Meeting, 'hostRoomUrl'>) => meeting.hostRoomUrl)),
     provisioningError: t.string(
       roomOwnerOnly(
         'Why the video platform has not created this meeting yet (retried with back-off); null once it has.',
-        (meeting: Meeting) => meeting.provisioningError,
+        { provisioningError: true },
+        (meeting: Pick<Meeting, 'provisioningError'>) => meeting.provisioningError,
       ),
     ),
     calendarDetails: t.field({
       type: MeetingCalendarDetails,
-      ...roomOwnerOnly('Details of its calendar event; null also for an unscheduled meeting.', (meeting: Meeting) =>
+      ...roomOwnerOnly('Details of its calendar event; null also for an unscheduled meeting.', { calendarSlot: true, calendarMetadata: true }, (meeting: Pick<Meeting, 'calendarSlot' | 'calendarMetadata'>) =>
         meeting.calendarSlot ? calendarMetadataOfMeeting(meeting) : null,
       ),
     }),
   }),
 });
 
+/** The columns of an upcoming event the entry shows (and its meeting's slot is made of). */
+const UPCOMING_EVENT_COLUMNS = { id: true, roomId: true, title: true, start: true, end: true } as const;
+
 interface UpcomingShape {
   roomId: string;
-  event: CalendarEvent;
+  event: Pick<CalendarEvent, keyof typeof UPCOMING_EVENT_COLUMNS>;
 }
 
 const UpcomingMeeting = builder.objectRef<UpcomingShape>('UpcomingMeeting').implement({
@@ -174,6 +184,7 @@ builder.prismaObjectFields('Room', (t) => ({
           start: { gt: now, lte: new Date(now.getTime() + minutes * 60_000) },
           OR: [{ status: null }, { status: { not: 'CANCELLED' } }],
         },
+        select: UPCOMING_EVENT_COLUMNS,
         orderBy: [{ start: 'asc' }, { title: 'asc' }],
       });
       const seenSlots = new Set<string>();

@@ -37,16 +37,21 @@ export const OWNER_ONLY = 'Owner only: null for everyone but the room owner.';
 
 /**
  * Options for an owner-only field of a room's event or meeting: nullable,
- * described as owner only, and resolved only for the owner.
+ * described as owner only, and resolved only for the owner. The row is loaded
+ * with only the columns its fields ask for (plugin-prisma's select mode), so
+ * the field names its columns in `select`; roomId, for the owner check, is
+ * always added.
  */
-export function roomOwnerOnly<Parent extends { roomId: string }, Result>(
+export function roomOwnerOnly<Select extends Record<string, true>, Parent extends object, Result>(
   description: string,
+  select: Select,
   resolve: (parent: Parent, context: AppContext) => Result,
 ) {
   return {
     nullable: true as const,
     description: `${description} ${OWNER_ONLY}`,
-    resolve: async (parent: Parent, _args: object, context: AppContext) =>
+    select: { roomId: true as const, ...select },
+    resolve: async (parent: Parent & { roomId: string }, _args: object, context: AppContext) =>
       (await ownsRoom(context, parent.roomId)) ? resolve(parent, context) : null,
   };
 }

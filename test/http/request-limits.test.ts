@@ -2,7 +2,7 @@
 // or over-costly documents get a clear 4xx before anything runs, over HTTP and
 // over graphql-ws alike; results are bounded; the server keeps answering.
 // Limits do not touch storage, so one engine is enough.
-import { getIntrospectionQuery, print, type DocumentNode } from 'graphql';
+import { getIntrospectionQuery, print, type DocumentNode, type FormattedExecutionResult } from 'graphql';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -155,6 +155,19 @@ describe('GraphQL response size limit', () => {
     const response = await query(server, `{ ${Array.from({ length: 10 }, (_, i) => `r${i}: ${rooms}`).join(' ')} }`, { as: 'bulk-owner' });
     expect(response.body.data).toBeUndefined();
     expect(firstError(response)?.extensions?.code).toBe('RESPONSE_TOO_LARGE');
+  });
+
+  it('bounds results sent over graphql-ws the same way', async () => {
+    const client = server.wsClient({ authorization: `Bearer ${await tokenFor('bulk-owner')}` });
+    const run = (text: string) =>
+      new Promise<FormattedExecutionResult>((resolve, reject) => {
+        client.subscribe({ query: text }, { next: resolve, error: reject, complete: () => {} });
+      });
+    const rooms = 'rooms { edges { node { name id } } }';
+    expect(await run(`{ ${rooms} }`)).toMatchObject({ data: { rooms: { edges: expect.any(Array) } } });
+    const tooLarge = await run(`{ ${Array.from({ length: 10 }, (_, i) => `r${i}: ${rooms}`).join(' ')} }`);
+    expect(tooLarge.data).toBeUndefined();
+    expect(tooLarge.errors?.[0]?.extensions?.code).toBe('RESPONSE_TOO_LARGE');
   });
 });
 
