@@ -23,7 +23,7 @@ export async function runFanoutTwoInstancesBenchmark(): Promise<void> {
     BENCH_DATABASE_URL: database.env.DATABASE_URL!,
     BENCH_SERVER_ENV: JSON.stringify({ REDIS_URL, RATE_LIMIT_REDIS_PREFIX: `roomcal-bench-${randomBytes(6).toString('hex')}:rate` }),
   };
-  const servers = [forkTs('support/server-process.ts', ['roomcal'], ['--expose-gc'], env), forkTs('support/server-process.ts', ['roomcal'], ['--expose-gc'], env)];
+  const servers = [forkTs('support/server-process.ts', ['roomcal'], env), forkTs('support/server-process.ts', ['roomcal'], env)];
   const clients = forkTs('support/ws-subscribers.ts');
   try {
     const instances: Instance[] = await Promise.all(servers.map(async (server) => ({ server, url: (await once<{ type: string; url: string }>(server, 'listening')).url })));

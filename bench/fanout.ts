@@ -53,7 +53,7 @@ export async function graphqlRequest(url: string, token: string, query: string, 
   return body.data!;
 }
 
-async function waitForSubscribers(url: string, topic: string, count: number): Promise<void> {
+export async function waitForSubscribers(url: string, topic: string, count: number): Promise<void> {
   const line = new RegExp(`^roomcal_active_subscriptions\\{topic="${topic}"\\} (\\d+)`, 'm');
   const deadline = Date.now() + 120_000;
   for (;;) {
@@ -129,7 +129,7 @@ async function bareRound(server: ChildProcess, url: string, clients: ChildProces
 
 export async function runFanoutBenchmark(): Promise<void> {
   process.env.BENCH_ENGINE = ENGINE;
-  const roomcal = forkTs('support/server-process.ts', ['roomcal'], ['--expose-gc']);
+  const roomcal = forkTs('support/server-process.ts', ['roomcal']);
   const bare = forkTs('support/server-process.ts', ['ws']);
   const clients = forkTs('support/ws-subscribers.ts');
   try {
