@@ -24,7 +24,7 @@ const PARTICIPANT_COUNT = 'subscription ($id: ID!) { participantCount(meetingId:
 const CREATE_ROOM = 'mutation ($name: String!) { createRoom(input: { name: $name }) { __typename ... on CreateRoomSuccess { room { name } } } }';
 const CREATE_MEETING = 'mutation ($room: String!) { createMeeting(roomName: $room) { __typename ... on CreateMeetingSuccess { meeting { id platformMeetingId } } } }';
 
-export interface Received {
+interface Received {
   type: 'received';
   count: number;
   p99: number;
@@ -64,7 +64,7 @@ export async function waitForSubscribers(url: string, topic: string, count: numb
   }
 }
 
-export const heapOf = async (server: ChildProcess) => (await ask<{ type: string; heapUsed: number }>(server, { type: 'memory' }, 'memory')).heapUsed;
+const heapOf = async (server: ChildProcess) => (await ask<{ type: string; heapUsed: number }>(server, { type: 'memory' }, 'memory')).heapUsed;
 
 /** A roomcal server process under benchmark and its URL. */
 export interface Instance {
