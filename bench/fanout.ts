@@ -42,7 +42,7 @@ interface RoundResult {
   delivered: string;
 }
 
-async function graphqlRequest(url: string, token: string, query: string, variables: object): Promise<Record<string, any>> {
+export async function graphqlRequest(url: string, token: string, query: string, variables: object): Promise<Record<string, any>> {
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -53,7 +53,7 @@ async function graphqlRequest(url: string, token: string, query: string, variabl
   return body.data!;
 }
 
-async function waitForSubscribers(url: string, topic: string, count: number): Promise<void> {
+export async function waitForSubscribers(url: string, topic: string, count: number): Promise<void> {
   const line = new RegExp(`^roomcal_active_subscriptions\\{topic="${topic}"\\} (\\d+)`, 'm');
   const deadline = Date.now() + 120_000;
   for (;;) {
@@ -66,14 +66,36 @@ async function waitForSubscribers(url: string, topic: string, count: number): Pr
 
 const heapOf = async (server: ChildProcess) => (await ask<{ type: string; heapUsed: number }>(server, { type: 'memory' }, 'memory')).heapUsed;
 
-async function roomcalRound(server: ChildProcess, url: string, clients: ChildProcess, token: string, size: number, round: number) {
-  const room = `fanout-${size}-${round}`;
+/** A roomcal server process under benchmark and its URL. */
+export interface Instance {
+  server: ChildProcess;
+  url: string;
+}
+
+/**
+ * One round on `instances` (one, or several sharing a database and Redis):
+ * `size` subscribers split evenly across them; every event is published
+ * through the first.
+ */
+export async function roomcalRound(instances: Instance[], clients: ChildProcess, token: string, size: number, round: number) {
+  const [publisher] = instances as [Instance, ...Instance[]];
+  const url = publisher.url;
+  const room = `fanout-${instances.length}x${size}-${round}`;
   await graphqlRequest(url, token, CREATE_ROOM, { name: room });
-  const heapBefore = await heapOf(server);
-  const connected = await ask<{ type: string; open: number; failed: number }>(clients, { type: 'connect', url: url.replace('http', 'ws') + '/graphql', count: size, graphql: true }, 'connected', 600_000);
+  const heapsBefore = await Promise.all(instances.map(({ server }) => heapOf(server)));
+  // Sockets opened one instance after the other; the load generator adds each batch to those it holds.
+  let open = 0;
+  const openOn = new Map<Instance, number>();
+  for (const [index, instance] of instances.entries()) {
+    const count = Math.floor(size / instances.length) + (index < size % instances.length ? 1 : 0);
+    const connected = await ask<{ type: string; open: number; failed: number }>(clients, { type: 'connect', url: instance.url.replace('http', 'ws') + '/graphql', count, graphql: true }, 'connected', 600_000);
+    openOn.set(instance, connected.open - open);
+    open = connected.open;
+  }
+  const waitForAll = (topic: string) => Promise.all(instances.map((instance) => waitForSubscribers(instance.url, topic, openOn.get(instance)!)));
   await ask(clients, { type: 'subscribe', id: '1', query: MEETING_STARTED, variables: { room } }, 'subscribed');
-  await waitForSubscribers(url, 'room:meeting-started', connected.open);
-  const heapAfter = await heapOf(server);
+  await waitForAll('room:meeting-started');
+  const heapsAfter = await Promise.all(instances.map(({ server }) => heapOf(server)));
 
   await ask(clients, { type: 'expect', id: '1', sentAt: Date.now() }, 'expecting');
   const published = Date.now();
@@ -84,14 +106,15 @@ async function roomcalRound(server: ChildProcess, url: string, clients: ChildPro
   const meeting = created.createMeeting.meeting as { id: string; platformMeetingId: string };
 
   await ask(clients, { type: 'subscribe', id: '2', query: PARTICIPANT_COUNT, variables: { id: meeting.id } }, 'subscribed');
-  await waitForSubscribers(url, 'meeting:participants', connected.open);
+  await waitForAll('meeting:participants');
   await ask(clients, { type: 'expect', id: '2', sentAt: Date.now() }, 'expecting');
   const counted = once<Received>(clients, 'received', 120_000);
   const body = JSON.stringify({ type: 'room.client.joined', data: { meetingId: meeting.platformMeetingId, numClients: 1 } });
   await fetch(`${url}/webhooks/local`, { method: 'POST', headers: { 'content-type': 'application/json', 'whereby-signature': signWebhook(body, BENCH_WEBHOOK_SECRET, new Date()) }, body });
   const count = await counted;
   await ask(clients, { type: 'close' }, 'closed', 120_000);
-  return { started, count, createMeetingMs, bytesPerSubscriber: (heapAfter - heapBefore) / Math.max(1, connected.open), open: connected.open };
+  const heapGrowth = heapsAfter.reduce((sum, after, index) => sum + after - heapsBefore[index]!, 0);
+  return { started, count, createMeetingMs, bytesPerSubscriber: heapGrowth / Math.max(1, open), open };
 }
 
 async function bareRound(server: ChildProcess, url: string, clients: ChildProcess, size: number, payload: string): Promise<Received> {
@@ -106,7 +129,7 @@ async function bareRound(server: ChildProcess, url: string, clients: ChildProces
 
 export async function runFanoutBenchmark(): Promise<void> {
   process.env.BENCH_ENGINE = ENGINE;
-  const roomcal = forkTs('support/server-process.ts', ['roomcal'], ['--expose-gc']);
+  const roomcal = forkTs('support/server-process.ts', ['roomcal']);
   const bare = forkTs('support/server-process.ts', ['ws']);
   const clients = forkTs('support/ws-subscribers.ts');
   try {
@@ -117,7 +140,7 @@ export async function runFanoutBenchmark(): Promise<void> {
     for (const size of SIZES) {
       const results: RoundResult[] = [];
       for (let round = 1; round <= ROUNDS; round++) {
-        const a = await roomcalRound(roomcal, url, clients, token, size, round);
+        const a = await roomcalRound([{ server: roomcal, url }], clients, token, size, round);
         const b = await bareRound(bare, bareUrl, clients, size, a.started.sample ?? '{}');
         results.push({
           startedP99: a.started.p99,

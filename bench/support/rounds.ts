@@ -45,9 +45,9 @@ export function printTable(title: string, header: string[], rows: string[][]): v
 }
 
 /** Node with tsx, so the benchmark's helper processes run TypeScript like the benchmark does. */
-export function forkTs(relativeToBench: string, args: string[] = [], execArgv: string[] = []): ChildProcess {
+export function forkTs(relativeToBench: string, args: string[] = [], env: Record<string, string> = {}): ChildProcess {
   const file = fileURLToPath(new URL(`../${relativeToBench}`, import.meta.url));
-  return fork(file, args, { execArgv: ['--import', 'tsx', ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return fork(file, args, { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
 /** Sends `message` to a helper process and resolves with its next message of type `reply`. */

@@ -2,22 +2,30 @@
 // another): `roomcal` (the real app on PGlite or PostgreSQL), `yoga` (bare
 // graphql-yoga answering `{ hello }`), or `ws` (a bare WebSocket server that
 // broadcasts what it is told to). Talks to the benchmark over IPC:
-// { type: 'memory' } → heap after GC; { type: 'broadcast', payload } (ws);
-// { type: 'stop' }.
+// { type: 'memory' } → heap after GC and the number of error log lines so far;
+// { type: 'broadcast', payload } (ws); { type: 'stop' }.
+// BENCH_DATABASE_URL: a PostgreSQL database the benchmark created for several
+// instances to share (it drops it); otherwise each server makes its own.
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { pino } from 'pino';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { startApp } from '../../src/app.js';
 import type { Db } from '../../src/db/client.js';
 import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
-import { createScratchDatabase, type Engine } from '../../test/support/scratch-database.js';
+import { createScratchDatabase, type Engine, type ScratchDatabase } from '../../test/support/scratch-database.js';
 import { BENCH_JWT_SECRET, BENCH_METRICS_TOKEN, BENCH_WEBHOOK_SECRET } from './bench-env.js';
 
 
 const mode = process.argv[2] as 'roomcal' | 'yoga' | 'ws';
 const send = (message: object) => process.send!(message);
+let errorLogs = 0;
 
 function listen(server: Server): Promise<string> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
@@ -41,7 +49,9 @@ async function start(): Promise<{ url: string; stop(): Promise<void>; broadcast?
       stop: () => new Promise((resolve) => server.close(() => resolve())),
     };
   }
-  const database = await createScratchDatabase(process.env.BENCH_ENGINE as Engine, { prefix: 'roomcal-bench', postgresAdminUrl: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' });
+  const database = process.env.BENCH_DATABASE_URL
+    ? await sharedDatabase(process.env.BENCH_DATABASE_URL)
+    : await createScratchDatabase(process.env.BENCH_ENGINE as Engine, { prefix: 'roomcal-bench', postgresAdminUrl: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' });
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -60,15 +70,35 @@ async function start(): Promise<{ url: string; stop(): Promise<void>; broadcast?
     ...database.env,
     ...JSON.parse(process.env.BENCH_SERVER_ENV ?? '{}'),
   });
-  const app = await startApp({ config, logger: createLogger(config.logLevel) });
+  // The app's logger (src/logger.ts), counting error lines for the benchmark.
+  const logger = pino({
+    name: 'roomcal',
+    level: config.logLevel,
+    hooks: {
+      logMethod(args, method, level) {
+        if (level >= 50) errorLogs++;
+        method.apply(this, args);
+      },
+    },
+  });
+  const app = await startApp({ config, logger });
   if (process.env.BENCH_SEED_ROOM) await seedRoomPage(app.services.db, process.env.BENCH_SEED_ROOM);
   return {
     url: app.url,
     stop: async () => {
-      await app.close();
-      await database.drop();
+      try {
+        await app.close();
+      } finally {
+        await database.drop(); // a scratch database must not outlive the run
+      }
     },
   };
+}
+
+/** A database another process created and drops; this server only needs a data folder of its own. */
+async function sharedDatabase(url: string): Promise<ScratchDatabase> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'roomcal-bench-'));
+  return { env: { DATABASE_URL: url }, dataDir, drop: () => rm(dataDir, { recursive: true, force: true }) };
 }
 
 /**
@@ -114,12 +144,21 @@ async function seedRoomPage(db: Db, name: string): Promise<void> {
   }
 }
 
+/**
+ * A full GC, for reading the live heap. Not through --expose-gc on the command
+ * line: worker threads (the sync's feed parsers) inherit execArgv and refuse it.
+ */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
 const server = await start();
 process.on('message', async (message: { type: string; payload?: string }) => {
   if (message.type === 'memory') {
-    globalThis.gc?.();
+    collectGarbage();
     const { heapUsed, rss } = process.memoryUsage();
-    send({ type: 'memory', heapUsed, rss });
+    send({ type: 'memory', heapUsed, rss, errorLogs });
   } else if (message.type === 'broadcast') {
     send({ type: 'broadcasted', sockets: server.broadcast?.(message.payload!) ?? 0 });
   } else if (message.type === 'stop') {

@@ -1,6 +1,7 @@
 // The fan-out benchmark's load generator, in its own process: holds N
 // WebSockets to 127.0.0.1 (graphql-ws protocol, or bare for the ws
-// comparison) and reports when each received a message, over IPC.
+// comparison) and reports when each received a message, over IPC; counts
+// every message and every failure (`stats`) for the soak benchmark.
 import WebSocket from 'ws';
 import { percentile } from './rounds.js';
 
@@ -14,6 +15,9 @@ interface Expectation {
 
 let sockets: WebSocket[] = [];
 let expectation: Expectation | undefined;
+let closing = false;
+/** Since the start: `next` messages, subscription errors (an `error` message or a `next` with errors), sockets the server closed. */
+const stats = { received: 0, failedSubscriptions: 0, closedByServer: 0 };
 const send = (message: object) => process.send!(message);
 
 function report(): void {
@@ -25,10 +29,11 @@ function report(): void {
 }
 
 function onMessage(data: WebSocket.RawData): void {
-  if (!expectation) return;
   const text = data.toString();
-  const message = JSON.parse(text) as { id?: string; type: string };
-  if (message.type !== 'next' || message.id !== expectation.id) return;
+  const message = JSON.parse(text) as { id?: string; type: string; payload?: { errors?: unknown[] } };
+  if (message.type === 'next') stats.received++;
+  if (message.type === 'error' || message.payload?.errors) stats.failedSubscriptions++;
+  if (!expectation || message.type !== 'next' || message.id !== expectation.id) return;
   expectation.latencies.push(Date.now() - expectation.sentAt);
   expectation.sample ??= text;
   if (expectation.latencies.length === sockets.length) report();
@@ -48,6 +53,9 @@ function open(url: string, graphql: boolean, authorization?: string): Promise<We
     socket.on('message', (data) => {
       if (!acknowledged && JSON.parse(data.toString()).type === 'connection_ack') {
         acknowledged = true;
+        socket.on('close', () => {
+          if (!closing) stats.closedByServer++;
+        });
         return resolve(socket);
       }
       onMessage(data);
@@ -69,17 +77,22 @@ process.on('message', async (message: { type: string; [key: string]: unknown }) 
     }
     send({ type: 'connected', open: sockets.length, failed });
   } else if (message.type === 'subscribe') {
-    const text = JSON.stringify({ id: message.id, type: 'subscribe', payload: { query: message.query, variables: message.variables } });
-    for (const socket of sockets) socket.send(text);
+    // `variables` may be a list: socket i subscribes with variables[i mod length] (e.g. one room each, round-robin).
+    const choices = Array.isArray(message.variables) ? message.variables : [message.variables];
+    sockets.forEach((socket, index) => socket.send(JSON.stringify({ id: message.id, type: 'subscribe', payload: { query: message.query, variables: choices[index % choices.length] } })));
     send({ type: 'subscribed' });
   } else if (message.type === 'expect') {
     const timeoutMs = Number(message.timeoutMs ?? 30_000);
     expectation = { id: String(message.id), sentAt: Number(message.sentAt), latencies: [], timer: setTimeout(report, timeoutMs) };
     send({ type: 'expecting' });
+  } else if (message.type === 'stats') {
+    send({ type: 'stats', open: sockets.filter((socket) => socket.readyState === WebSocket.OPEN).length, ...stats });
   } else if (message.type === 'close') {
-    const closing = sockets.map((socket) => new Promise((resolve) => (socket.readyState === WebSocket.CLOSED ? resolve(null) : (socket.once('close', resolve), socket.terminate()))));
-    await Promise.all(closing);
+    closing = true;
+    const closed = sockets.map((socket) => new Promise((resolve) => (socket.readyState === WebSocket.CLOSED ? resolve(null) : (socket.once('close', resolve), socket.terminate()))));
+    await Promise.all(closed);
     sockets = [];
+    closing = false;
     send({ type: 'closed' });
   }
 });
