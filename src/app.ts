@@ -93,12 +93,17 @@ export async function startApp({ config, clock = systemClock, logger = createLog
     platforms,
     meetings,
   };
-  const http = createHttpServer(services, createTokenVerifier({ ...secrets.jwt, ...config.tokens }, clock));
-  const address = await http.listen(config.port, config.host).catch(async (error: unknown) => {
-    await feedAnalyzer.close();
+  /** What the services hold open, closed after the HTTP side (start-up failure or shutdown). */
+  const closeServices = async () => {
     await feedFetcher.close();
+    await feedAnalyzer.close();
     await pubsub.close();
     await database.close();
+  };
+  const http = createHttpServer(services, createTokenVerifier({ ...secrets.jwt, ...config.tokens }, clock));
+  const address = await http.listen(config.port, config.host).catch(async (error: unknown) => {
+    await http.close(0); // its WebSocket server and rate-limit Redis connection
+    await closeServices();
     throw error;
   });
   if (config.sync.enabled) calendarSync.start();
@@ -117,10 +122,7 @@ export async function startApp({ config, clock = systemClock, logger = createLog
         await calendarSync.stop(); // in-flight syncs finish and release their leases
         await meetings.stop();
         await http.close(config.shutdownTimeoutMs);
-        await feedFetcher.close();
-        await feedAnalyzer.close();
-        await pubsub.close();
-        await database.close();
+        await closeServices();
       })();
       return closing;
     },

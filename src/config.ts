@@ -70,7 +70,7 @@ function openFileLimit(): number | undefined {
 }
 
 const connectionSettings = {
-  MAX_CONNECTIONS: count(1, 1_000_000, Math.max(64, Math.min(10_000, (openFileLimit() ?? 10_000 + FILE_DESCRIPTORS_KEPT_FREE) - FILE_DESCRIPTORS_KEPT_FREE))),
+  MAX_CONNECTIONS: count(1, 1_000_000, Math.max(64, Math.min(10_000, (openFileLimit() ?? Infinity) - FILE_DESCRIPTORS_KEPT_FREE))),
 };
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -113,9 +113,9 @@ const envSchema = z
     SYNC_WINDOW_FUTURE_HOURS: z.coerce.number().int().min(1).max(24 * 31).default(24),
     MANUAL_SYNC_MIN_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
     // Bounds on the memory and work feeds may take (parsing and expansion run in worker threads).
-    SYNC_WORKER_THREADS: z.coerce.number().int().min(1).max(64).default(2),
-    SYNC_PARSED_FEED_CACHE_MB: z.coerce.number().int().min(0).max(65_536).default(128),
-    SYNC_MAX_EVENTS_PER_ROOM: z.coerce.number().int().min(1).max(100_000).default(500),
+    SYNC_WORKER_THREADS: count(1, 64, 2),
+    SYNC_PARSED_FEED_CACHE_MB: count(0, 65_536, 128),
+    SYNC_MAX_EVENTS_PER_ROOM: count(1, 100_000, 500),
     MEETINGS_ENABLED: booleanFlag.default(true),
     MEETING_TICK_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
     MEETING_PRECREATE_LEAD_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),

@@ -3,33 +3,25 @@
 // (the FeedErrorCode enum). Messages are for the room owner; they name the
 // host at most, never the feed's path or query (those hold the owner's secret).
 
-export const FEED_ERROR_CODES = [
-  /** The URL is not an http(s) URL this server may fetch. */
-  'INVALID_URL',
-  /** The host resolves to a private or internal network address. */
-  'BLOCKED_ADDRESS',
-  /** The download did not finish within ICS_FETCH_TIMEOUT_MS. */
-  'TIMEOUT',
-  /** The (decompressed) body is larger than ICS_MAX_BYTES. */
-  'TOO_LARGE',
-  /** The server answered with a non-2xx status. */
-  'HTTP_STATUS',
-  'TOO_MANY_REDIRECTS',
-  /** Connection refused or reset, truncated or corrupt body, malformed response. */
-  'NETWORK',
-  /** A Content-Encoding other than gzip, deflate, br and identity. */
-  'UNSUPPORTED_ENCODING',
-  /** The body is not an iCalendar file. */
-  'NOT_A_CALENDAR',
-  /** The iCalendar text is malformed beyond repair. */
-  'PARSE_ERROR',
-  /** Expanding the feed's recurrences would take more work than one feed may take. */
-  'TOO_COMPLEX',
-  /** A fault of this server (logged), not of the feed. */
-  'INTERNAL',
-] as const;
+/** Every code with what it means to a room owner (also the GraphQL FeedErrorCode enum's descriptions). */
+export const FEED_ERROR_MEANINGS = {
+  INVALID_URL: 'The URL is not an https:// or webcal:// address (or http:// where the operator allows it).',
+  BLOCKED_ADDRESS: 'The URL points at a private, loopback, link-local or metadata address, which the server refuses to fetch.',
+  TIMEOUT: 'The feed did not answer completely within the time limit (ICS_FETCH_TIMEOUT_MS).',
+  TOO_LARGE: 'The feed, decompressed, is larger than the size limit (ICS_MAX_BYTES).',
+  HTTP_STATUS: 'The feed server answered with a non-2xx status (see httpStatus).',
+  TOO_MANY_REDIRECTS: 'More than 5 redirects.',
+  NETWORK: 'The host could not be resolved or reached, or the download broke off (reset, truncated or corrupt body, malformed response).',
+  UNSUPPORTED_ENCODING: 'The feed server compressed the response with an encoding other than gzip, deflate or br.',
+  NOT_A_CALENDAR: 'The response is not an iCalendar file (no BEGIN:VCALENDAR).',
+  PARSE_ERROR: 'The calendar could not be parsed.',
+  TOO_COMPLEX: 'Expanding its recurrences would take more work than one feed may take.',
+  INTERNAL: 'A fault of this server (logged there), not of the feed.',
+} as const;
 
-export type FeedErrorCode = (typeof FEED_ERROR_CODES)[number];
+export const FEED_ERROR_CODES = Object.keys(FEED_ERROR_MEANINGS) as Array<keyof typeof FEED_ERROR_MEANINGS>;
+
+export type FeedErrorCode = keyof typeof FEED_ERROR_MEANINGS;
 
 /** A failure the room owner can act on; anything else is reported as INTERNAL. */
 export class FeedError extends Error {

@@ -13,6 +13,7 @@
 //   otherwise the value is treated as floating (read in the calendar's zone).
 import ICAL from 'ical.js';
 import { findIana } from 'windows-iana';
+import { DAY_MS } from './wall-time.js';
 
 export interface Zone {
   readonly id: string;
@@ -22,8 +23,6 @@ export interface Zone {
   utcToWall(utcMs: number): number;
 }
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 
 export const UTC_ZONE: Zone = { id: 'UTC', wallToUtc: (ms) => ms, utcToWall: (ms) => ms };
 

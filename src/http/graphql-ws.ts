@@ -105,7 +105,7 @@ export function createGraphqlWsServer(deps: {
           ctx.extra.socket.close(WS_FORBIDDEN, 'Token expired');
           return [new GraphQLError('Token has expired', { extensions: { code: 'UNAUTHENTICATED' } })];
         }
-        const wait = await retryAfterSeconds(rateLimits.subscriptions, ctx.extra.connectionId ?? 'unknown');
+        const wait = await retryAfterSeconds(rateLimits.subscriptions, ctx.extra.connectionId!);
         if (wait !== null) return [rateLimitedError('operations on this connection', wait)];
         const enveloped = yoga.getEnveloped({
           ...ctx,

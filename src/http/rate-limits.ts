@@ -28,16 +28,17 @@ export function createRateLimits(config: Pick<Config, 'limits' | 'redisUrl'>): R
   // so the in-memory insurance answers instead of requests hanging.
   const redis = config.redisUrl ? new Redis(config.redisUrl, { commandTimeout: 1000, maxRetriesPerRequest: 1 }) : undefined;
   redis?.on('error', () => {}); // the insurance limiter covers outages; pubsub logs Redis trouble already
+  const options = (name: string, points: number) => ({ keyPrefix: `${rate.redisPrefix}:${name}`, points, duration: rate.windowSeconds });
   const limiter = (name: string, points: number): RateLimiterAbstract => {
-    const options = { keyPrefix: `${rate.redisPrefix}:${name}`, points, duration: rate.windowSeconds };
-    const memory = new RateLimiterMemory(options);
-    return redis ? new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: memory }) : memory;
+    const memory = new RateLimiterMemory(options(name, points));
+    return redis ? new RateLimiterRedis({ ...options(name, points), storeClient: redis, insuranceLimiter: memory }) : memory;
   };
   return {
     mutations: limiter('mutations', rate.mutations),
     expensiveMutations: limiter('expensive-mutations', rate.expensiveMutations),
     websocketConnections: limiter('ws-connections', rate.websocketConnections),
-    subscriptions: limiter('ws-operations', rate.subscriptions),
+    // A connection lives on one instance: its counter needs no Redis round trip.
+    subscriptions: new RateLimiterMemory(options('ws-operations', rate.subscriptions)),
     close: async () => {
       if (redis) await redis.quit().catch(() => redis.disconnect());
     },

@@ -6,6 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { AppServices } from '../app-services.js';
 import type { TokenVerifier } from '../auth/token-verifier.js';
 import { createWebRoutes } from '../web/web-routes.js';
+import { sendJson } from './json-response.js';
 import { createGraphqlWsServer } from './graphql-ws.js';
 import { createGraphqlYoga } from './graphql-yoga.js';
 import { clientAddress, createRateLimits } from './rate-limits.js';
@@ -20,13 +21,8 @@ export interface HttpServer {
 
 const REQUEST_ID = /^[\w.-]{1,128}$/;
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
 /** /metrics answers only a scraper presenting METRICS_TOKEN; without one configured it is not served. */
-function metricsAllowed(req: IncomingMessage, metricsToken: string | undefined): boolean {
-  if (!metricsToken) return false;
+function metricsAllowed(req: IncomingMessage, metricsToken: string): boolean {
   const presented = Buffer.from(req.headers.authorization ?? '');
   const expected = Buffer.from(`Bearer ${metricsToken}`);
   return presented.length === expected.length && timingSafeEqual(presented, expected);

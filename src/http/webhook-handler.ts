@@ -12,6 +12,7 @@ import { isUniqueViolation } from '../db/unique-violation.js';
 import { applyParticipantCount } from '../meetings/participant-counts.js';
 import { verifyWebhookSignature, WEBHOOK_MAX_AGE_SECONDS } from '../meetings/webhook-signature.js';
 import type { AppPubSub } from '../realtime/pubsub.js';
+import { sendJson } from './json-response.js';
 
 export interface WebhookDeps {
   db: Db;
@@ -42,10 +43,6 @@ const webhookBody = z.object({
   data: z.object({ meetingId: platformId, numClients: z.number().int().min(0) }),
 });
 
-function reply(res: ServerResponse, status: number, body: Record<string, unknown>): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
 /**
  * The body, or null when it is larger than MAX_BODY_BYTES. The request is
  * never destroyed here: Node reads and discards what is left after the
@@ -70,7 +67,7 @@ function refuseLargeBody(req: IncomingMessage, res: ServerResponse): void {
   const declared = Number(req.headers['content-length'] ?? 0);
   // Draining a huge body would let a client hold us busy for as long as it keeps sending.
   if (!(declared <= MAX_DRAINED_BYTES)) res.setHeader('connection', 'close');
-  reply(res, 413, { error: `Body larger than ${MAX_BODY_BYTES} bytes` });
+  sendJson(res, 413, { error: `Body larger than ${MAX_BODY_BYTES} bytes` });
 }
 
 /** The handler answers webhook paths and returns false for any other path. */
@@ -87,9 +84,9 @@ export function createWebhookHandler(deps: WebhookDeps) {
   return async function handleWebhook(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
     const platform = path === '/webhooks/whereby' ? 'whereby' : path === '/webhooks/local' ? 'local' : null;
     if (!platform) return false;
-    if (req.method !== 'POST') return reply(res, 405, { error: 'Use POST' }), true;
+    if (req.method !== 'POST') return sendJson(res, 405, { error: 'Use POST' }), true;
     const secret = platform === 'whereby' ? deps.secrets.whereby.webhookSecret : deps.secrets.localWebhookSecret;
-    if (!secret) return reply(res, 404, { error: `Webhooks for ${platform} are not configured on this server` }), true;
+    if (!secret) return sendJson(res, 404, { error: `Webhooks for ${platform} are not configured on this server` }), true;
 
     if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return refuseLargeBody(req, res), true;
     const body = await readBody(req);
@@ -97,14 +94,14 @@ export function createWebhookHandler(deps: WebhookDeps) {
     const header = req.headers['whereby-signature'];
     const now = deps.clock.now();
     const check = verifyWebhookSignature({ header: Array.isArray(header) ? header[0] : header, rawBody: body, secret, now });
-    if (!check.ok) return reply(res, 401, { error: `Signature check failed: ${check.reason}` }), true;
+    if (!check.ok) return sendJson(res, 401, { error: `Signature check failed: ${check.reason}` }), true;
 
     let payload: z.infer<typeof webhookBody>;
     try {
       payload = webhookBody.parse(JSON.parse(body.toString('utf8')));
     } catch {
       return (
-        reply(res, 400, {
+        sendJson(res, 400, {
           error: 'Body must be JSON: { type: room.client.joined|room.client.left, data: { meetingId (printable text), numClients } }',
         }),
         true
@@ -114,7 +111,7 @@ export function createWebhookHandler(deps: WebhookDeps) {
       where: { platformMeetingId: payload.data.meetingId },
       select: { id: true, firstJoinedAt: true },
     });
-    if (!meeting) return reply(res, 404, { error: 'Unknown meeting' }), true;
+    if (!meeting) return sendJson(res, 404, { error: 'Unknown meeting' }), true;
 
     await pruneDeliveries(now);
     // The matching signature identifies the delivery: it signs the timestamp and the body, and
@@ -124,7 +121,7 @@ export function createWebhookHandler(deps: WebhookDeps) {
       await deps.db.webhookDelivery.create({ data: { id: deliveryId, receivedAt: now } });
     } catch (error) {
       if (isUniqueViolation(error)) {
-        return reply(res, 409, { error: 'This delivery was already processed' }), true;
+        return sendJson(res, 409, { error: 'This delivery was already processed' }), true;
       }
       throw error;
     }
@@ -133,7 +130,7 @@ export function createWebhookHandler(deps: WebhookDeps) {
       eventTime: new Date(check.timestamp * 1000),
       receivedAt: now,
     });
-    reply(res, 200, { result });
+    sendJson(res, 200, { result });
     return true;
   };
 }

@@ -7,7 +7,7 @@ import { Prisma, type Meeting } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
 import type { AppPubSub } from '../realtime/pubsub.js';
 import { provisionRetryDelayMs } from './meeting-rules.js';
-import { PlatformUnavailableError, type PlatformRegistry } from './platform-registry.js';
+import { PlatformNotConfiguredError, type PlatformRegistry } from './platform-registry.js';
 import { VideoPlatformError } from './platforms/video-platform.js';
 
 export interface MeetingDeps {
@@ -31,7 +31,7 @@ export function publishScheduleChanged(pubsub: AppPubSub, roomIds: Iterable<stri
 
 /** Our platform errors say what went wrong without secrets, so the owner may read them; other errors are bugs. */
 const isPlatformFailure = (error: unknown): error is Error =>
-  error instanceof VideoPlatformError || error instanceof PlatformUnavailableError;
+  error instanceof VideoPlatformError || error instanceof PlatformNotConfiguredError;
 
 /**
  * Asks the meeting's platform for it and stores the URLs. A failure is recorded

@@ -8,12 +8,12 @@ import { createWherebyPlatform } from './platforms/whereby-client.js';
 export type PlatformName = VideoPlatform['name'];
 
 /** The room's platform is not configured on this server (the message names the missing setting). */
-export class PlatformUnavailableError extends Error {
-  override name = 'PlatformUnavailableError';
+export class PlatformNotConfiguredError extends Error {
+  override name = 'PlatformNotConfiguredError';
 }
 
 export interface PlatformRegistry {
-  /** Throws PlatformUnavailableError for a platform this server has not configured. */
+  /** Throws PlatformNotConfiguredError for a platform this server has not configured. */
   get(name: PlatformName): VideoPlatform;
   /** Why this server cannot host meetings on the platform, or null when it can. */
   unavailableReason(name: PlatformName): string | null;
@@ -29,7 +29,7 @@ export function createPlatformRegistry(config: Pick<Config, 'publicUrl' | 'meeti
     unavailableReason,
     get(name) {
       const reason = unavailableReason(name);
-      if (reason) throw new PlatformUnavailableError(reason);
+      if (reason) throw new PlatformNotConfiguredError(reason);
       return name === 'LOCAL' ? local : whereby!;
     },
   };

@@ -4,6 +4,7 @@ import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { DateResolver, DateTimeResolver } from 'graphql-scalars';
+import { UUID } from '../db/uuid.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
 import type { AppContext } from './context.js';
@@ -11,7 +12,21 @@ import { forbidden, unauthenticated } from './errors.js';
 
 /** Types with global ids; their database ids are uuids. */
 const NODE_TYPES = new Set(['Room', 'CalendarEvent', 'Meeting']);
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A malformed global id is an id of nothing (null, like an unknown one), not a masked internal error. */
+function decodedOrNothing(globalID: string): { typename: string; id: string } {
+  try {
+    return decodeGlobalID(globalID);
+  } catch {
+    return { typename: '', id: '' };
+  }
+}
+
+/** The database id behind a global id of the given type; null for anything else. */
+export function databaseIdOf(globalID: string, typename: string): string | null {
+  const { typename: actual, id } = decodedOrNothing(globalID);
+  return actual === typename && UUID.test(id) ? id : null;
+}
 
 const capitalized = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 
@@ -66,14 +81,7 @@ export const builder = new SchemaBuilder<{
     idFieldOptions: { description: 'Global id: pass it to node(id:) to refetch this object.' },
     nodeTypeOptions: { description: 'An object that node(id:) can refetch by its global id.' },
     pageInfoTypeOptions: { description: 'Relay pagination state of a connection.' },
-    // A malformed id is an id of nothing: null, like an unknown one, not a masked internal error.
-    decodeGlobalID: (globalID) => {
-      try {
-        return decodeGlobalID(globalID);
-      } catch {
-        return { typename: '', id: '' };
-      }
-    },
+    decodeGlobalID: decodedOrNothing,
     nodeQueryOptions: {
       description: 'Any room, calendar event or meeting by its global id (the id field); null when it does not exist.',
       args: { id: { description: 'A global id, as returned in an id field.' } },

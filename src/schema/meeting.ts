@@ -3,13 +3,13 @@
 // participantCount and roomScheduleChanged streams. Title, times, duration and
 // participant count are public to room viewers; the host URL, platform id,
 // closing details and calendar details are the owner's only.
-import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { calendarMetadataOfMeeting, type CalendarMetadata } from '../meetings/calendar-metadata.js';
 import { createMeeting, MAX_ACTIVE_UNSCHEDULED } from '../meetings/create-meeting.js';
 import { MeetingPlatformError, NotAllowedToStartMeetingError, SignInRequiredError, TooManyUnscheduledMeetingsError } from '../meetings/meeting-errors.js';
 import { CLOSE_REASONS, calendarSlotOf, type CloseReason } from '../meetings/meeting-rules.js';
 import type { CalendarEvent, Meeting } from '../generated/prisma/client.js';
-import { builder, rowQuery, UUID } from './builder.js';
+import { builder, databaseIdOf, rowQuery } from './builder.js';
 import type { AppContext } from './context.js';
 import { OWNER_ONLY, roomOwnerOnly } from './owner-only.js';
 import { findRoom } from './room.js';
@@ -232,15 +232,8 @@ const MeetingJoin = builder.objectRef<JoinShape>('MeetingJoin').implement({
 
 /** A meeting by its global id; null for an unknown or malformed id (not a database error). */
 function findMeeting(context: AppContext, meetingId: string | number): Promise<Meeting | null> {
-  let id: string;
-  try {
-    const decoded = decodeGlobalID(String(meetingId));
-    if (decoded.typename !== 'Meeting') return Promise.resolve(null);
-    id = decoded.id;
-  } catch {
-    return Promise.resolve(null);
-  }
-  return UUID.test(id) ? context.services.db.meeting.findUnique({ where: { id } }) : Promise.resolve(null);
+  const id = databaseIdOf(String(meetingId), 'Meeting');
+  return id ? context.services.db.meeting.findUnique({ where: { id } }) : Promise.resolve(null);
 }
 
 /** Sign-in and permission refusals stay GraphQL errors; the rest become typed results. */

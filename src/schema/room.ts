@@ -193,6 +193,11 @@ export async function findOwnedRoom(context: AppContext, name: string): Promise<
 const RoomConnection = builder.connectionObject({ type: RoomRef, name: 'RoomConnection' });
 
 /** The signed-in user. */
+/** A user's rooms by name, for Query.rooms and Viewer.rooms. */
+function roomsOwnedBy(context: AppContext, userId: string, query: { include?: Prisma.RoomInclude; select?: Prisma.RoomSelect }) {
+  return context.services.db.room.findMany({ ...query, where: { ownerId: userId }, orderBy: { name: 'asc' } });
+}
+
 const Viewer = builder.objectRef<{ userId: string }>('Viewer').implement({
   description: 'The signed-in user (the subject of their token).',
   fields: (t) => ({
@@ -201,8 +206,7 @@ const Viewer = builder.objectRef<{ userId: string }>('Viewer').implement({
       type: 'Room',
       cursor: 'id',
       description: "The user's own rooms, by name.",
-      resolve: (query, viewer, _args, context) =>
-        context.services.db.room.findMany({ ...query, where: { ownerId: viewer.userId }, orderBy: { name: 'asc' } }),
+      resolve: (query, viewer, _args, context) => roomsOwnedBy(context, viewer.userId, query),
     }, RoomConnection),
   }),
 });
@@ -224,8 +228,7 @@ builder.queryFields((t) => ({
     cursor: 'id',
     description: "The caller's own rooms, by name (sign-in required; the same as viewer.rooms).",
     authScopes: { authenticated: true },
-    resolve: (query, _root, _args, context) =>
-      context.services.db.room.findMany({ ...query, where: { ownerId: context.viewer!.userId }, orderBy: { name: 'asc' } }),
+    resolve: (query, _root, _args, context) => roomsOwnedBy(context, context.viewer!.userId, query),
   }, RoomConnection),
   viewer: t.field({
     type: Viewer,

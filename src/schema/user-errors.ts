@@ -4,7 +4,7 @@
 // GraphQLErrors with extensions.code too, so where one surfaces outside a
 // mutation result (a subscription, a query) it still reaches clients typed.
 import { GraphQLError } from 'graphql';
-import { FEED_ERROR_CODES, type FeedErrorCode } from '../calendar/feed-errors.js';
+import { FEED_ERROR_CODES, FEED_ERROR_MEANINGS, type FeedErrorCode } from '../calendar/feed-errors.js';
 import { builder } from './builder.js';
 import type { ErrorCode } from './errors.js';
 
@@ -78,24 +78,9 @@ export class FeedError extends UserError {
   }
 }
 
-const feedCodeDescriptions: Record<FeedErrorCode, string> = {
-  INVALID_URL: 'The URL is not an https:// or webcal:// address (or http:// where the operator allows it).',
-  BLOCKED_ADDRESS: 'The URL points at a private, loopback, link-local or metadata address, which the server refuses to fetch.',
-  TIMEOUT: 'The feed did not answer completely within the time limit.',
-  TOO_LARGE: 'The feed is larger than the size limit.',
-  HTTP_STATUS: 'The feed server answered with a non-2xx status (see httpStatus).',
-  TOO_MANY_REDIRECTS: 'More than 5 redirects.',
-  NETWORK: 'The host could not be resolved or reached.',
-  UNSUPPORTED_ENCODING: 'The feed server compressed the response with an encoding other than gzip, deflate or br.',
-  NOT_A_CALENDAR: 'The response is not an iCalendar file (no BEGIN:VCALENDAR).',
-  PARSE_ERROR: 'The calendar could not be parsed.',
-  TOO_COMPLEX: 'Expanding its recurrences would take more work than one feed may take.',
-  INTERNAL: 'A fault of this server (logged there), not of the feed.',
-};
-
 export const FeedErrorCodeEnum = builder.enumType('FeedErrorCode', {
   description: 'Why a calendar feed could not be used.',
-  values: Object.fromEntries(FEED_ERROR_CODES.map((code) => [code, { description: feedCodeDescriptions[code] }])) as Record<
+  values: Object.fromEntries(FEED_ERROR_CODES.map((code) => [code, { description: FEED_ERROR_MEANINGS[code] }])) as Record<
     FeedErrorCode,
     { description: string }
   >,

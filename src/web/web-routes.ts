@@ -11,10 +11,10 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { AppServices } from '../app-services.js';
+import { UUID } from '../db/uuid.js';
 import { roomNameProblem } from '../rooms/room-name.js';
 import { createLocalPresence } from './local-presence.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ASSET = /^\/assets\/([\w-]+(?:\.[\w-]+)*\.(js|css|svg|png|ico|woff2))$/;
 const CONTENT_TYPES: Record<string, string> = {
   js: 'text/javascript; charset=utf-8',
@@ -63,10 +63,15 @@ export function createWebRoutes(services: AppServices): WebRoutes {
   const presence = createLocalPresence(services);
   const dir = services.config.web.dir;
 
+  // The built files do not change while the server runs (assets are content-hashed): read each once.
+  // A file not there yet is not remembered, so the page appears once `npm run build:web` has run.
+  const files = new Map<string, Buffer>();
+
   async function sendFile(req: IncomingMessage, res: ServerResponse, file: string, headers: Record<string, string>): Promise<void> {
-    let body: Buffer;
+    let body = files.get(file);
     try {
-      body = await readFile(path.join(dir, file));
+      body ??= await readFile(path.join(dir, file));
+      files.set(file, body);
     } catch {
       const missing = file === 'index.html';
       res
