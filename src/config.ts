@@ -126,6 +126,11 @@ const envSchema = z
     // Room page (web/): where `npm run build:web` put the built client.
     WEB_DIR: z.string().min(1).default('./web/dist'),
 
+    // Shared query results (README "Performance" › "Response cache")
+    RESPONSE_CACHE_TTL_MS: count(0, 60_000, 1000),
+    RESPONSE_CACHE_ENTRIES: count(1, 1_000_000, 1000),
+    RESPONSE_CACHE_ENTRY_KB: count(1, 100 * 1024, 64),
+
     // Browsers on other origins (README "Deploying")
     CORS_ORIGINS: z
       .string()
@@ -197,6 +202,8 @@ export type Config = {
   shutdownTimeoutMs: number;
   /** The built room page client (index.html and assets/). */
   web: { dir: string };
+  /** Shared query results (src/http/response-cache.ts); ttlMs 0: off. */
+  responseCache: { ttlMs: number; maxEntries: number; maxEntryBytes: number };
   /** Origins allowed to call the API from a browser ('*': any); empty: same origin only. */
   corsOrigins: string[];
   limits: {
@@ -296,6 +303,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     web: { dir: path.resolve(e.WEB_DIR) },
     corsOrigins: e.CORS_ORIGINS,
+    responseCache: { ttlMs: e.RESPONSE_CACHE_TTL_MS, maxEntries: e.RESPONSE_CACHE_ENTRIES, maxEntryBytes: e.RESPONSE_CACHE_ENTRY_KB * 1024 },
     limits: {
       graphql: {
         maxBodyBytes: e.GRAPHQL_MAX_BODY_BYTES,

@@ -2,7 +2,12 @@
 // secret, or the signing keys an OIDC provider publishes at its JWKS URL.
 // Every token must expire: `exp` is required and at most maxLifetimeSeconds
 // away, and `iat`/`nbf` may lie in the future by clockSkewSeconds only.
+// A verified token is remembered until it expires: a page polled with one
+// token is verified once, not on every request (WebCrypto's HMAC was 8 % of
+// an owner's request).
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
 import type { Viewer } from './viewer.js';
 
@@ -27,17 +32,31 @@ export interface TokenVerifierOptions {
   clockSkewSeconds: number;
 }
 
+/** Distinct tokens remembered as verified; a token past its expiry is verified again (and refused). */
+const VERIFIED_TOKENS_KEPT = 10_000;
+
 export function createTokenVerifier(options: TokenVerifierOptions, clock: Clock): TokenVerifier {
-  const key: Uint8Array | JWTVerifyGetKey = options.jwksUrl
-    ? createRemoteJWKSet(new URL(options.jwksUrl))
-    : new TextEncoder().encode(options.secret ?? '');
   if (!options.jwksUrl && !options.secret) throw new Error('A JWT secret or JWKS URL is required');
+  // A KeyObject, not raw bytes: jose would import raw bytes into a new key on every verification.
+  const key: KeyObject | JWTVerifyGetKey = options.jwksUrl
+    ? createRemoteJWKSet(new URL(options.jwksUrl))
+    : createSecretKey(Buffer.from(options.secret!, 'utf8'));
   const algorithms = options.jwksUrl ? ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'] : ['HS256'];
+  const verified = new LRUCache<string, VerifiedToken>({ max: VERIFIED_TOKENS_KEPT });
 
   return async (token) => {
+    const known = verified.get(token);
+    // exp is checked on the server's clock, as jwtVerify checks it, skew included.
+    if (known && clock.now().getTime() < known.expiresAt.getTime() + options.clockSkewSeconds * 1000) return known;
+    const result = await verifyToken(token);
+    verified.set(token, result);
+    return result;
+  };
+
+  async function verifyToken(token: string): Promise<VerifiedToken> {
     const now = clock.now();
     try {
-      const { payload } = await jwtVerify(token, key as Uint8Array, {
+      const { payload } = await jwtVerify(token, key as KeyObject, {
         algorithms,
         issuer: options.issuer,
         audience: options.audience,
@@ -68,7 +87,7 @@ export function createTokenVerifier(options: TokenVerifierOptions, clock: Clock)
       if (error instanceof joseErrors.JOSEError) throw new AuthenticationError(`Invalid token: ${error.code}`);
       throw error;
     }
-  };
+  }
 }
 
 /** "Bearer abc" → "abc"; undefined when no credentials were sent. */
@@ -77,4 +96,10 @@ export function bearerToken(header: string | null | undefined): string | undefin
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match?.[1]) throw new AuthenticationError('Authorization must be "Bearer <token>"');
   return match[1];
+}
+
+/** Verifies the token of an Authorization value (null: anonymous); throws AuthenticationError for a bad one. */
+export async function tokenFromAuthorization(verifyToken: TokenVerifier, authorization: string | null | undefined): Promise<VerifiedToken | null> {
+  const token = bearerToken(authorization);
+  return token === undefined ? null : verifyToken(token);
 }

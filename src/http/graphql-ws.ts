@@ -8,10 +8,10 @@ import { GraphQLError, type ExecutionArgs, type GraphQLFormattedError } from 'gr
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { AppServices } from '../app-services.js';
-import type { TokenVerifier } from '../auth/token-verifier.js';
+import { tokenFromAuthorization, type TokenVerifier } from '../auth/token-verifier.js';
 import { createSharedSubscriptions } from '../realtime/shared-subscriptions.js';
 import type { Viewer } from '../auth/viewer.js';
-import { tokenFromAuthorization, type RoomcalYoga } from './graphql-yoga.js';
+import type { RoomcalYoga } from './graphql-yoga.js';
 import { clientAddress, rateLimitedError, retryAfterSeconds, type RateLimits } from './rate-limits.js';
 
 /** Close code of a WebSocket whose credentials are refused or no longer valid (graphql-ws uses it for a refused connection_init too). */

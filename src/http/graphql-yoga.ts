@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import type { AppServices } from '../app-services.js';
-import { AuthenticationError, bearerToken, type TokenVerifier, type VerifiedToken } from '../auth/token-verifier.js';
+import { AuthenticationError, tokenFromAuthorization, type TokenVerifier } from '../auth/token-verifier.js';
 import type { Viewer } from '../auth/viewer.js';
 import { graphqlOperationMetrics } from '../observability/graphql-metrics.js';
 import type { AppContext } from '../schema/context.js';
@@ -10,6 +10,7 @@ import { requestError } from '../schema/errors.js';
 import { schema } from '../schema/index.js';
 import { useDocumentLimits, useExecutionDeadline, useRefuseNulInput, useResponseSizeLimit } from './graphql-limits.js';
 import { useMutationRateLimit, type RateLimits } from './rate-limits.js';
+import { useSharedResponseCache } from './response-cache.js';
 
 /** What the transports hand to Yoga: an HTTP request, or a WebSocket's already-authenticated viewer. */
 export interface TransportContext {
@@ -22,22 +23,17 @@ export interface TransportContext {
 
 export type RoomcalYoga = YogaServerInstance<TransportContext, AppContext>;
 
-/** Verifies the token of an Authorization value (null: anonymous); throws AuthenticationError for a bad one. */
-export async function tokenFromAuthorization(
-  verifyToken: TokenVerifier,
-  authorization: string | null | undefined,
-): Promise<VerifiedToken | null> {
-  const token = bearerToken(authorization);
-  return token === undefined ? null : verifyToken(token);
-}
-
 export function createGraphqlYoga(services: AppServices, verifyToken: TokenVerifier, rateLimits: RateLimits): RoomcalYoga {
   const limits = services.config.limits.graphql;
+  const responseCache = services.config.responseCache;
   return createYoga<TransportContext, AppContext>({
     schema,
     graphqlEndpoint: '/graphql',
     maxRequestBodySize: limits.maxBodyBytes,
     plugins: [
+      // First: a repeated query is answered before the other plugins' work, and its
+      // execute function is the one the deadline below wraps.
+      responseCache.ttlMs > 0 && useSharedResponseCache(responseCache, { clock: services.clock, pubsub: services.pubsub, metrics: services.metrics, verifyToken }),
       useDocumentLimits(limits),
       useRefuseNulInput(),
       useMutationRateLimit(rateLimits),

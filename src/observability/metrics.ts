@@ -1,5 +1,5 @@
 // Prometheus metrics served on /metrics: calendar sync outcomes, durations and
-// lag, and live GraphQL subscriptions. One registry per server instance, so
+// lag, live GraphQL subscriptions, and queries answered from the response cache. One registry per server instance, so
 // tests running several servers in one process do not mix their numbers.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Clock } from '../clock.js';
@@ -10,6 +10,8 @@ export interface Metrics {
   recordSync(status: string, durationMs: number): void;
   subscriptionStarted(topic: string): void;
   subscriptionEnded(topic: string): void;
+  /** A query answered from the response cache: Yoga's own graphql_envelop_* metrics count executed operations only. */
+  responseCacheHit(): void;
 }
 
 export function createMetrics(deps: { db: Db; clock: Clock }): Metrics {
@@ -49,6 +51,12 @@ export function createMetrics(deps: { db: Db; clock: Clock }): Metrics {
     registers: [registry],
   });
 
+  const responseCacheHits = new Counter({
+    name: 'roomcal_graphql_response_cache_hits_total',
+    help: 'GraphQL queries answered from the response cache, without execution (graphql_envelop_* count the executed ones)',
+    registers: [registry],
+  });
+
   return {
     registry,
     recordSync(status, durationMs) {
@@ -57,5 +65,6 @@ export function createMetrics(deps: { db: Db; clock: Clock }): Metrics {
     },
     subscriptionStarted: (topic) => subscriptions.inc({ topic }),
     subscriptionEnded: (topic) => subscriptions.dec({ topic }),
+    responseCacheHit: () => responseCacheHits.inc(),
   };
 }

@@ -22,10 +22,22 @@ export type AppTopics = {
   'meeting:participants': [meetingId: string, payload: { meetingId: string; participantCount: number }];
 };
 
+/** One published event, as those who follow every change (the response cache) see it: its topic and room or meeting id. */
+export interface Change {
+  topic: keyof AppTopics;
+  id: string;
+}
+
+/** Every event of every topic is also sent here, on one channel all instances listen to. */
+const CHANGES = 'app:changes';
+const ALL = 'all';
+
 export interface AppPubSub {
   publish<K extends keyof AppTopics>(topic: K, id: AppTopics[K][0], payload: AppTopics[K][1]): void;
   /** Throws a SERVICE_UNAVAILABLE GraphQL error while Redis is unreachable. */
   subscribe<K extends keyof AppTopics>(topic: K, id: AppTopics[K][0]): AsyncIterableIterator<AppTopics[K][1]>;
+  /** Calls `onChange` for every event any instance publishes, until the returned stop is called. */
+  followChanges(onChange: (change: Change) => void): () => void;
   /** Why this instance cannot serve subscriptions (for /ready), or undefined when it can. */
   unavailable(): string | undefined;
   /** Resolves once Redis is connected, or after `timeoutMs` when it is not (the server starts anyway). */
@@ -140,13 +152,23 @@ export function createAppPubSub(options: { redisUrl?: string; metrics: Metrics; 
     subscribe(topic: string, id: string): AsyncIterator<never>;
   };
   return {
-    publish: (topic, id, payload) => untyped.publish(topic, id, payload),
+    publish(topic, id, payload) {
+      untyped.publish(topic, id, payload);
+      untyped.publish(CHANGES, ALL, { topic, id } satisfies Change);
+    },
     subscribe(topic, id) {
       // Without Redis a subscriber would silently miss other instances' events.
       if (!redisReady()) throw liveUpdatesUnavailable();
       options.metrics.subscriptionStarted(topic);
       topicWatchers.getStore()?.(topic);
       return counted(untyped.subscribe(topic, id), () => options.metrics.subscriptionEnded(topic));
+    },
+    followChanges(onChange) {
+      const changes = untyped.subscribe(CHANGES, ALL) as AsyncIterator<Change>;
+      void (async () => {
+        for (let next = await changes.next(); !next.done; next = await changes.next()) onChange(next.value);
+      })();
+      return () => void changes.return?.();
     },
     unavailable: () => (redisReady() ? undefined : 'redis unreachable'),
     async connected(timeoutMs) {

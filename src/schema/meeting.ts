@@ -138,7 +138,7 @@ const UpcomingMeeting = builder.objectRef<UpcomingShape>('UpcomingMeeting').impl
     startsAt: t.field({ type: 'DateTime', description: 'When it starts.', resolve: ({ event }) => event.start }),
     endsAt: t.field({ type: 'DateTime', description: 'When it ends.', resolve: ({ event }) => event.end }),
     secondsUntilStart: t.int({
-      description: 'At the server time of this response; use serverTime for the clock offset.',
+      description: 'At the server time of this response; use serverTime for the clock offset. A query that selects it is never answered from the response cache.',
       resolve: ({ event }, _args, context) => Math.max(0, Math.ceil((event.start.getTime() - context.services.clock.now().getTime()) / 1000)),
     }),
     calendarEvent: t.prismaField({

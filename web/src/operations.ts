@@ -51,10 +51,17 @@ graphql(`
   }
 `);
 
+// Without serverTime: the server can answer everyone who opens the page from
+// one cached result. The clock offset comes from ServerClock.
 export const RoomPage = graphql(`
   query RoomPage($name: String!) {
-    serverTime
     room(name: $name) { ...RoomSchedule }
+  }
+`);
+
+export const ServerClock = graphql(`
+  query ServerClock {
+    serverTime
   }
 `);
 
@@ -112,7 +119,6 @@ graphql(`
 
 export const RoomSettings = graphql(`
   query RoomSettings($name: String!) {
-    serverTime
     room(name: $name) { name isOwner ics { ...IcsFields } }
   }
 `);

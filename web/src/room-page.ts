@@ -5,7 +5,7 @@
 import { ApiError, errorText, onReconnect, request, subscribe, succeeded } from './api.js';
 import { h, mount, notify, plural, timeRange } from './dom.js';
 import { CreateMeeting, JoinMeeting, MeetingStarted, ParticipantCount, RoomPage, RoomScheduleChanged, startedSlot, toRoomView } from './operations.js';
-import { withServerTime } from './server-clock.js';
+import { syncServerClock } from './server-clock.js';
 import { everySecond, tick } from './ticker.js';
 import type { MeetingView, OwnerDetails, Person, RoomView } from './view-model.js';
 
@@ -54,7 +54,7 @@ export function roomPage(roomName: string): void {
 
   async function load(): Promise<void> {
     try {
-      const data = await withServerTime(() => request(RoomPage, { name: roomName }));
+      const [data] = await Promise.all([request(RoomPage, { name: roomName }), syncServerClock()]);
       show(data.room ? toRoomView(data.room) : null);
     } catch (error) {
       notify(`Could not load the room: ${errorText(error)}`);
@@ -233,7 +233,7 @@ export function roomPage(roomName: string): void {
     else if (started) return; // another meeting of the room
     if (!meetingId) {
       // Not pre-created when the page was opened: find it among the running ones.
-      const data = await withServerTime(() => request(RoomPage, { name: roomName }));
+      const data = await request(RoomPage, { name: roomName });
       const room = data.room ? toRoomView(data.room) : null;
       const running = room?.active.find((candidate) => candidate.startsAt === awaited.startsAt && candidate.endsAt === awaited.endsAt);
       meetingId = running?.meetingId ?? null;
