@@ -1,7 +1,7 @@
 // Entry point of the feed worker threads (feed-workers.ts): each holds its own
 // byte-bounded cache of parsed feeds and analyzes one feed per task, off the
 // server's event loop.
-import { threadId, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { analyzeFeed, type FeedAnalysis, type FeedAnalysisJob } from './feed-analysis.js';
 import { ParsedFeedCache } from './parsed-feed-cache.js';
 
@@ -11,7 +11,6 @@ export interface FeedWorkerData {
 
 export interface FeedWorkerResult {
   analysis: FeedAnalysis;
-  threadId: number;
   /** This thread's cache size after the task. */
   cacheBytes: number;
 }
@@ -20,5 +19,5 @@ const cache = new ParsedFeedCache((workerData as FeedWorkerData).cacheBytes);
 
 export default function analyze(job: FeedAnalysisJob): FeedWorkerResult {
   const analysis = analyzeFeed(job, cache);
-  return { analysis, threadId, cacheBytes: cache.bytes };
+  return { analysis, cacheBytes: cache.bytes };
 }

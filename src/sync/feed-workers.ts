@@ -1,9 +1,15 @@
-// The pool of worker threads (piscina) that parse and expand feeds, so a
-// large or hostile feed never holds the server's event loop: requests are
-// answered while a worker is busy. Tasks beyond the pool's threads wait in its
-// queue, so the number of feeds being analyzed at once is bounded too. Each
-// thread has a heap limit: a feed that needs more memory fails alone, the
-// thread is replaced, and the server keeps running.
+// The worker threads (piscina) that parse and expand feeds, so a large or
+// hostile feed never holds the server's event loop: requests are answered
+// while a worker is busy. Tasks beyond a thread wait in its queue, so the
+// number of feeds being analyzed at once is bounded too. Each thread has a
+// heap limit: a feed that needs more memory fails alone, the thread is
+// replaced, and the server keeps running.
+//
+// Each thread keeps its own cache of parsed feeds, so a room always goes to
+// the same thread (one single-thread pool per thread, chosen by the room's
+// id): an unchanged feed is then found parsed where it was parsed last time,
+// instead of being read back from the database and parsed again on another.
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
@@ -22,9 +28,14 @@ const WORKER_HEAP_HEADROOM_MB = 512;
 
 export type AnalyzedFeed = Extract<FeedAnalysis, { kind: 'analyzed' }>;
 
+/** A job whose text is at hand. */
+export type FeedAnalysisOfText = Omit<FeedAnalysisJob, 'text'> & { text: string };
+
 export interface FeedAnalyzer {
-  /** The analysis, or need-text (see FeedAnalysisJob.text); a feed that cannot be analyzed throws its FeedError. */
-  analyze(job: FeedAnalysisJob): Promise<AnalyzedFeed | { kind: 'need-text' }>;
+  /** Analyzes the text (a feed that cannot be analyzed throws its FeedError). */
+  analyze(job: FeedAnalysisOfText): Promise<AnalyzedFeed>;
+  /** Analyzes an unchanged feed from its cached parse, or from `loadText` when it is not cached (any more). */
+  analyzeUnchanged(job: Omit<FeedAnalysisJob, 'text'>, loadText: () => Promise<string>): Promise<AnalyzedFeed>;
   /** Feeds being analyzed or waiting for a thread now. */
   readonly pending: number;
   /** Analyses finished since start. */
@@ -37,42 +48,68 @@ export interface FeedAnalyzer {
 export function createFeedAnalyzer(options: { threads: number; cacheBytes: number }): FeedAnalyzer {
   const cacheBytes = Math.floor(options.cacheBytes / options.threads);
   const workerData: FeedWorkerData = { cacheBytes };
-  const pool = new Piscina<FeedAnalysisJob, FeedWorkerResult>({
-    filename: WORKER_URL.href,
-    // Started on the first feed (an instance that never syncs starts none), then kept: each holds its part of the cache.
-    minThreads: 0,
-    maxThreads: options.threads,
-    idleTimeout: Number.POSITIVE_INFINITY,
-    workerData,
-    resourceLimits: { maxOldGenerationSizeMb: Math.ceil(cacheBytes / MB) + WORKER_HEAP_HEADROOM_MB },
-    // From source, the worker needs tsx's loader for its .ts imports, unless the process already runs under it.
-    execArgv: extension === '.ts' && !process.execArgv.join(' ').includes('tsx') ? [...process.execArgv, '--import', 'tsx'] : process.execArgv,
-  });
-  const cachedByThread = new Map<number, number>();
-  pool.on('workerDestroy', (worker: { id: number }) => cachedByThread.delete(worker.id));
-  let pending = 0;
+  const threads = Array.from({ length: options.threads }, () => ({
+    pool: new Piscina<FeedAnalysisJob, FeedWorkerResult>({
+      filename: WORKER_URL.href,
+      // Started on its first feed (an instance that never syncs starts none), then kept: it holds its part of the cache.
+      minThreads: 0,
+      maxThreads: 1,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      workerData,
+      resourceLimits: { maxOldGenerationSizeMb: Math.ceil(cacheBytes / MB) + WORKER_HEAP_HEADROOM_MB },
+      // From source, the worker needs tsx's loader for its .ts imports, unless the process already runs under it.
+      execArgv: extension === '.ts' && !process.execArgv.join(' ').includes('tsx') ? [...process.execArgv, '--import', 'tsx'] : process.execArgv,
+    }),
+    pending: 0,
+    cachedBytes: 0,
+  }));
+  for (const thread of threads) thread.pool.on('workerDestroy', () => (thread.cachedBytes = 0));
 
-  return {
-    async analyze(job) {
-      pending++;
-      const result = await pool.run(job).catch((error: unknown) => {
+  /** A room's own thread; a one-off test of a URL (nothing cached) goes to the least busy one. */
+  function threadFor(roomId: string | null) {
+    if (roomId === null) return threads.reduce((least, thread) => (thread.pending < least.pending ? thread : least));
+    return threads[createHash('md5').update(roomId).digest().readUInt32BE(0) % threads.length]!;
+  }
+
+  async function run(job: FeedAnalysisJob): Promise<AnalyzedFeed | { kind: 'need-text' }> {
+    const thread = threadFor(job.roomId);
+    thread.pending++;
+    const result = await thread.pool
+      .run(job)
+      .catch((error: unknown) => {
         if ((error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
           throw new FeedError('TOO_LARGE', 'The calendar needs more memory to read than this server allows one feed');
         }
         throw error;
-      }).finally(() => pending--);
-      cachedByThread.set(result.threadId, result.cacheBytes);
-      const { analysis } = result;
-      if (analysis.kind === 'failed') throw new FeedError(analysis.code, analysis.message);
-      return analysis;
+      })
+      .finally(() => thread.pending--);
+    thread.cachedBytes = result.cacheBytes;
+    const { analysis } = result;
+    if (analysis.kind === 'failed') throw new FeedError(analysis.code, analysis.message);
+    return analysis;
+  }
+
+  async function analyze(job: FeedAnalysisOfText): Promise<AnalyzedFeed> {
+    const analysis = await run(job);
+    if (analysis.kind === 'need-text') throw new Error('The feed worker asked for a text it was given');
+    return analysis;
+  }
+
+  return {
+    analyze,
+    async analyzeUnchanged(job, loadText) {
+      const analysis = await run({ ...job, text: null });
+      return analysis.kind === 'need-text' ? analyze({ ...job, text: await loadText() }) : analysis;
     },
     get pending() {
-      return pending;
+      return threads.reduce((sum, thread) => sum + thread.pending, 0);
     },
     get completed() {
-      return pool.completed;
+      return threads.reduce((sum, thread) => sum + thread.pool.completed, 0);
     },
-    cachedBytes: () => [...cachedByThread.values()].reduce((sum, bytes) => sum + bytes, 0),
-    close: () => pool.destroy(),
+    cachedBytes: () => threads.reduce((sum, thread) => sum + thread.cachedBytes, 0),
+    close: async () => {
+      await Promise.all(threads.map((thread) => thread.pool.destroy()));
+    },
   };
 }

@@ -19,7 +19,6 @@ import type { AppPubSub } from '../realtime/pubsub.js';
 import type { UrlCipher } from '../security/url-cipher.js';
 import { retryDelayMs } from './backoff.js';
 import { matchDigestOf } from './event-content.js';
-import type { FeedAnalysisJob } from './feed-analysis.js';
 import type { AnalyzedFeed, FeedAnalyzer } from './feed-workers.js';
 import { applyReconcile, emptyPlan, hasChanges, planReconcile } from './reconcile-events.js';
 
@@ -85,24 +84,21 @@ export function createRoomSyncer(deps: RoomSyncDeps) {
    * The feed's instances for the room, from a worker thread. An unchanged feed
    * whose parse is no longer cached there is read from its stored snapshot.
    */
-  async function analyze(room: Room, feed: { hash: string; body: string | null }, window: ExpandWindow): Promise<AnalyzedFeed> {
-    const job: FeedAnalysisJob = {
+  function analyze(room: Room, feed: { hash: string; body: string | null }, window: ExpandWindow): Promise<AnalyzedFeed> {
+    const job = {
       roomId: room.id,
       hash: feed.hash,
-      text: feed.body,
       window,
       defaultTimeZone: config.ics.defaultTimeZone,
       room: { publicUrl: config.publicUrl, name: room.name },
       maxMatched: config.sync.maxEventsPerRoom,
     };
-    let analysis = await analyzer.analyze(job);
-    if (analysis.kind === 'need-text') {
+    if (feed.body !== null) return analyzer.analyze({ ...job, text: feed.body });
+    return analyzer.analyzeUnchanged(job, async () => {
       const text = await storedBody(room.id);
       if (text === null) throw new Error('The stored feed body is missing');
-      analysis = await analyzer.analyze({ ...job, text });
-    }
-    if (analysis.kind === 'need-text') throw new Error('The feed worker asked for a text it was given');
-    return analysis;
+      return text;
+    });
   }
 
   async function recordFailure(room: Room, startedAt: Date, error: unknown): Promise<SyncReport> {
