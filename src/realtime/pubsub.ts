@@ -136,16 +136,13 @@ export function createAppPubSub(options: { redisUrl?: string; metrics: Metrics; 
       }
     : undefined;
   const redisReady = () => !redis || (redis.publishClient.status === 'ready' && redis.subscribeClient.status === 'ready');
-  const pubsub = createPubSub<AppTopics>(
-    redis
-      ? {
-          eventTarget: createRedisEventTarget({
-            publishClient: failSoft(redis.publishClient, options.logger),
-            subscribeClient: failSoft(redis.subscribeClient, options.logger),
-          }),
-        }
-      : { eventTarget: unboundedEventTarget() },
-  );
+  const eventTarget = redis
+    ? createRedisEventTarget({
+        publishClient: failSoft(redis.publishClient, options.logger),
+        subscribeClient: failSoft(redis.subscribeClient, options.logger),
+      })
+    : unboundedEventTarget();
+  const pubsub = createPubSub<AppTopics>({ eventTarget });
   // Yoga's conditional tuple types do not follow a generic K; every topic here is (id, payload).
   const untyped = pubsub as unknown as {
     publish(topic: string, id: string, payload: unknown): void;
@@ -164,11 +161,19 @@ export function createAppPubSub(options: { redisUrl?: string; metrics: Metrics; 
       return counted(untyped.subscribe(topic, id), () => options.metrics.subscriptionEnded(topic));
     },
     followChanges(onChange) {
-      const changes = untyped.subscribe(CHANGES, ALL) as AsyncIterator<Change>;
-      void (async () => {
-        for (let next = await changes.next(); !next.done; next = await changes.next()) onChange(next.value);
-      })();
-      return () => void changes.return?.();
+      // A listener on the event target itself, not a subscription stream: a stream
+      // buffers at most 1,024 events, and a sync of many rooms publishes more at once.
+      const listener = (event: Event) => onChange((event as CustomEvent<Change>).detail);
+      const follow = () => eventTarget.addEventListener(`${CHANGES}:${ALL}`, listener);
+      // A SUBSCRIBE sent while Redis is unreachable is dropped, not retried; once
+      // subscribed, ioredis subscribes again by itself after each reconnect.
+      const subscriber = redis?.subscribeClient;
+      if (!subscriber || subscriber.status === 'ready') follow();
+      else subscriber.once('ready', follow);
+      return () => {
+        subscriber?.off('ready', follow);
+        eventTarget.removeEventListener(`${CHANGES}:${ALL}`, listener);
+      };
     },
     unavailable: () => (redisReady() ? undefined : 'redis unreachable'),
     async connected(timeoutMs) {

@@ -2,13 +2,12 @@
 // many meetings and events the room has: no statement per list item, no
 // re-reading of the room. Counted from the server's own statement log
 // (LOG_LEVEL=trace logs each one), with the schedulers off so nothing else runs.
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from '../generated/index.js';
 import { TestClock } from '../support/clock.js';
 import { engines } from '../support/databases.js';
 import { icsCalendar, startFeedServer, type FeedServer, type IcsEventSpec } from '../support/feed-server.js';
+import { sqlStatementLog } from '../support/sql-log.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { EnableCalendar, SyncRoomCalendar } from '../sync/operations.js';
 import { CreateRoom } from './operations.js';
@@ -57,20 +56,13 @@ const EVENTS = [
 describe.each(engines)('SQL statements of the room page query on %s', (engine) => {
   let server: TestServer;
   let feeds: FeedServer;
-  const statements: string[] = [];
+  const { logger, statements } = sqlStatementLog();
   beforeAll(async () => {
     const clock = new TestClock(NOW);
-    const log = new Writable({
-      write(line: Buffer, _encoding, done) {
-        const entry = JSON.parse(line.toString()) as { msg?: string; sql?: string };
-        if (entry.msg === 'sql statement' && entry.sql) statements.push(entry.sql);
-        done();
-      },
-    });
     feeds = await startFeedServer();
     server = await startTestServer(engine, {
       clock,
-      logger: pino({ level: 'trace' }, log),
+      logger,
       env: { ICS_ALLOW_HTTP: 'true', ICS_ALLOW_PRIVATE_NETWORKS: 'true', SYNC_ENABLED: 'false', MEETINGS_ENABLED: 'false', MANUAL_SYNC_MIN_INTERVAL_SECONDS: '0' },
     });
     feeds.serve(`/${ROOM}.ics`, { body: icsCalendar(EVENTS) });

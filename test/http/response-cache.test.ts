@@ -3,8 +3,6 @@
 // every change shows on the next request, and time-bound answers follow the
 // server's clock. The clock is a TestClock that only the test moves, so a
 // result is reused for as long as the test does not change or move anything.
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signWebhook } from '../../src/meetings/webhook-signature.js';
@@ -16,6 +14,7 @@ import { TestClock } from '../support/clock.js';
 import { engines } from '../support/databases.js';
 import { icsCalendar, startFeedServer, type FeedServer } from '../support/feed-server.js';
 import { resultAs } from '../support/results.js';
+import { sqlStatementLog } from '../support/sql-log.js';
 import { startTestServer, tokenFor, type TestServer } from '../support/test-server.js';
 import { EnableCalendar, SyncRoomCalendar } from '../sync/operations.js';
 
@@ -41,7 +40,7 @@ describe.each(engines)('response cache on %s', (engine) => {
   let server: TestServer;
   let feeds: FeedServer;
   const clock = new TestClock(day('09:50:00'));
-  const statements: string[] = [];
+  const { logger, statements } = sqlStatementLog();
 
   /** The query as a browser sends it, with the SQL statements it cost. */
   async function ask(name: string, headers: Record<string, string> = {}) {
@@ -66,15 +65,8 @@ describe.each(engines)('response cache on %s', (engine) => {
   }
 
   beforeAll(async () => {
-    const log = new Writable({
-      write(line: Buffer, _encoding, done) {
-        const entry = JSON.parse(line.toString()) as { msg?: string; sql?: string };
-        if (entry.msg === 'sql statement' && entry.sql) statements.push(entry.sql);
-        done();
-      },
-    });
     feeds = await startFeedServer();
-    server = await startTestServer(engine, { clock, logger: pino({ level: 'trace' }, log), env: { ...meetingTestEnv, LOCAL_WEBHOOK_SECRET: WEBHOOK_SECRET } });
+    server = await startTestServer(engine, { clock, logger, env: { ...meetingTestEnv, LOCAL_WEBHOOK_SECRET: WEBHOOK_SECRET } });
     feeds.serve(`/${ROOM}.ics`, { body: icsCalendar([standup, planning]) });
     await server.request(CreateRoom, { input: { name: ROOM } }, { as: 'owner' });
     await server.request(EnableCalendar, { name: ROOM, url: feeds.url(`/${ROOM}.ics`) }, { as: 'owner' });

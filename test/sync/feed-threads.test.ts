@@ -2,14 +2,13 @@
 // analyzed on the same thread: a feed that did not change (304) is expanded
 // from that thread's cached parse, never read back from the database's stored
 // snapshot and parsed again elsewhere. Counted from the server's SQL log.
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateRoom } from '../api/operations.js';
 import { day, meetingTestEnv, roomEvent } from '../meetings/meeting-setup.js';
 import { TestClock } from '../support/clock.js';
 import { engines } from '../support/databases.js';
 import { icsCalendar, startFeedServer, type FeedServer } from '../support/feed-server.js';
+import { sqlStatementLog } from '../support/sql-log.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { EnableCalendar } from './operations.js';
 
@@ -19,18 +18,11 @@ describe.each(engines)('feed worker threads on %s', (engine) => {
   let server: TestServer;
   let feeds: FeedServer;
   const clock = new TestClock(day('09:00:00'));
-  const statements: string[] = [];
+  const { logger, statements } = sqlStatementLog();
 
   beforeAll(async () => {
-    const log = new Writable({
-      write(line: Buffer, _encoding, done) {
-        const entry = JSON.parse(line.toString()) as { msg?: string; sql?: string };
-        if (entry.msg === 'sql statement' && entry.sql) statements.push(entry.sql);
-        done();
-      },
-    });
     feeds = await startFeedServer();
-    server = await startTestServer(engine, { clock, logger: pino({ level: 'trace' }, log), env: { ...meetingTestEnv, SYNC_WORKER_THREADS: '2' } });
+    server = await startTestServer(engine, { clock, logger, env: { ...meetingTestEnv, SYNC_WORKER_THREADS: '2' } });
     for (const room of ROOMS) {
       feeds.serve(`/${room}.ics`, { body: icsCalendar([roomEvent(room, `${room}-review`, day('11:00:00'), day('12:00:00'))]), etag: true });
       await server.request(CreateRoom, { input: { name: room } }, { as: 'owner' });
