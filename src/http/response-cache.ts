@@ -30,8 +30,8 @@ export interface ResponseCacheSettings {
   maxEntryBytes: number;
 }
 
-/** Fields computed for the instant of the request: a result that selects one is never reused. */
-const NEVER_CACHED = { 'Query.serverTime': 0, 'Query.node': 0, 'UpcomingMeeting.secondsUntilStart': 0, 'MeetingJoin.serverTime': 0 };
+/** A result that selects one of these is never reused: exact to the request's instant, or (node) not purged by a room's changes. */
+const NEVER_CACHED = { 'Query.serverTime': 0, 'UpcomingMeeting.secondsUntilStart': 0, 'Query.node': 0 };
 
 /** The results a published change makes stale. A room's events purge everything showing that room. */
 function staleEntities(change: Change): Array<{ typename: string; id?: string }> {

@@ -260,6 +260,9 @@ builder.mutationFields((t) => ({
           },
         });
         if (input.ics) context.services.calendarSync.wake();
+        // No one subscribes to a room that did not exist, but the response cache
+        // drops the room lists and an earlier "no such room" for this name.
+        context.services.pubsub.publish('room:updated', created.id, { roomId: created.id });
         return created;
       } catch (error) {
         if (isUniqueViolation(error)) throw nameTaken(name);

@@ -104,7 +104,11 @@ describe.each(engines)('response cache on %s', (engine) => {
     expect(forged.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
   });
 
-  it('shows each change on the next request: a new meeting, its participants, a synced feed, a renamed room', async () => {
+  it('shows each change on the next request: a new room, a new meeting, its participants, a synced feed, a renamed room', async () => {
+    expect(await room('annex')).toBeNull();
+    await server.request(CreateRoom, { input: { name: 'annex' } }, { as: 'owner' });
+    expect((await room('annex')).name).toBe('annex');
+
     expect((await room()).activeMeetings).toEqual([]);
     const created = await server.request(CreateMeeting, { roomName: ROOM }, { as: 'owner' });
     const meeting = resultAs(created.body.data?.createMeeting, 'CreateMeetingSuccess').meeting;
