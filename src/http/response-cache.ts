@@ -135,7 +135,9 @@ export function useSharedResponseCache(
     ttl: Infinity,
     ttlPerSchemaCoordinate: NEVER_CACHED,
     // Over WebSocket there is no request (queries there are executed, not looked up).
-    enabled: (request) => request !== undefined && !badTokens.has(request),
+    // A conditional request (If-None-Match) is answered 304 before onParams, that is
+    // before a token is verified: only anonymous ones, so a bad token still gets its 401.
+    enabled: (request) => request !== undefined && !badTokens.has(request) && (lookups.has(request) || !request.headers.has('authorization')),
     session: (request) => lookups.get(request)!.sessionId,
     buildResponseCacheKey: ({ request }) => lookups.get(request)!.key,
   });

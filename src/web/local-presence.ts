@@ -1,6 +1,7 @@
 // Presence for the built-in (LOCAL) video platform's stand-in meeting page.
 // The page holds GET /video/NAME/ID/presence open as a server-sent event
-// stream; each open stream is one participant. Opening and closing a stream
+// stream; each open stream is one participant. Its first event names the
+// meeting's GraphQL id. Opening and closing a stream
 // become the same participant counts a platform webhook would report, so
 // counts, grace periods and closes work end to end in development without an
 // external platform and without the browser knowing LOCAL_WEBHOOK_SECRET.
@@ -8,6 +9,7 @@
 // Counts live in this process: with several instances each one reports only
 // its own streams. That is acceptable for the development platform only.
 import type { ServerResponse } from 'node:http';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { AppServices } from '../app-services.js';
 import { applyParticipantCount } from '../meetings/participant-counts.js';
 
@@ -80,7 +82,8 @@ export function createLocalPresence(services: AppServices): LocalPresence {
       await writes.get(meeting.id);
       if (res.destroyed) return;
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
-      res.write(': present\n\n');
+      // The meeting's GraphQL id, which the page subscribes to participant counts with.
+      res.write(`event: meeting\ndata: ${encodeGlobalID('Meeting', meeting.id)}\n\n`);
       keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
     },
     async close() {

@@ -99,9 +99,13 @@ describe.each(engines)('response cache on %s', (engine) => {
     expect(await room(ROOM, { authorization: guest })).toMatchObject({ isOwner: false, upcomingMeetings: [{ calendarEvent: { description: null } }] });
     expect(await room()).toMatchObject({ isOwner: false, upcomingMeetings: [{ calendarEvent: { description: null } }] });
 
-    const forged = await ask(ROOM, { authorization: `Bearer ${await tokenFor('owner', { now: clock.now(), secret: 'not-the-servers-secret-but-long-enough' })}` });
-    expect(forged.status).toBe(401);
-    expect(forged.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    const anonymous = await ask(ROOM);
+    const forgedToken = `Bearer ${await tokenFor('owner', { now: clock.now(), secret: 'not-the-servers-secret-but-long-enough' })}`;
+    for (const conditional of [{}, { 'if-none-match': anonymous.etag! }]) {
+      const forged = await ask(ROOM, { authorization: forgedToken, ...conditional });
+      expect(forged.status).toBe(401);
+      expect(forged.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    }
   });
 
   it('shows each change on the next request: a new room, a new meeting, its participants, a synced feed, a renamed room', async () => {

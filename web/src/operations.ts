@@ -245,11 +245,3 @@ export const startedSlot = (meeting: { id: string; startsAt: string; endsAt: str
   startsAt: Date.parse(meeting.startsAt),
   endsAt: Date.parse(meeting.endsAt),
 });
-
-/**
- * The global id (Meeting.id) of the meeting whose database id is in a local
- * platform link (/video/NAME/UUID): Relay's base64 of "Meeting:UUID", as the
- * server's @pothos/plugin-relay encodes it. The link keeps the plain id so
- * that links handed out before global ids still open.
- */
-export const meetingGlobalId = (databaseId: string): string => btoa(`Meeting:${databaseId}`);

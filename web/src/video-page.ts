@@ -3,22 +3,34 @@
 // participant; closing the tab (or Leave) ends it.
 import { errorText, request, subscribe } from './api.js';
 import { h, mount, notify, plural } from './dom.js';
-import { meetingGlobalId, ParticipantCount, VideoMeeting } from './operations.js';
+import { ParticipantCount, VideoMeeting } from './operations.js';
 
 /** meetingId: the meeting's database id, as the local platform's link carries it. */
 export function videoPage(roomName: string, meetingId: string): void {
-  const globalId = meetingGlobalId(meetingId.toLowerCase());
+  let globalId: string | null = null; // the meeting's GraphQL id, named by the presence stream
   const roomHref = `/room/${encodeURIComponent(roomName)}`;
   const count = h('span', { id: 'video-participants' }, '…');
   const heading = h('h1', {}, 'Meeting');
   const presence = new EventSource(`/video/${encodeURIComponent(roomName)}/${encodeURIComponent(meetingId)}/presence`);
-  presence.addEventListener('open', () => {
+  // The first event comes once the server has counted this page, so the count read then includes it.
+  presence.addEventListener('meeting', (event) => {
     notify('You are in the meeting.');
-    void showMeeting(); // the server has counted this page by now
+    if (globalId !== null) return void showMeeting(); // a reconnect
+    globalId = event.data;
+    subscribe(
+      ParticipantCount,
+      { meetingId: event.data },
+      ({ participantCount }) => (count.textContent = plural(participantCount.participantCount, 'participant')),
+      () => {},
+    );
+    void showMeeting();
   });
   presence.addEventListener('error', () => {
     // The browser reconnects by itself unless the server refused the meeting.
-    if (presence.readyState === EventSource.CLOSED) notify('This meeting is not running.');
+    if (presence.readyState === EventSource.CLOSED) {
+      heading.textContent = 'This meeting is not running';
+      notify('This meeting is not running.');
+    }
   });
 
   const leave = () => {
@@ -45,11 +57,4 @@ export function videoPage(roomName: string, meetingId: string): void {
     }
   }
 
-  void showMeeting();
-  subscribe(
-    ParticipantCount,
-    { meetingId: globalId },
-    ({ participantCount }) => (count.textContent = plural(participantCount.participantCount, 'participant')),
-    () => {},
-  );
 }
