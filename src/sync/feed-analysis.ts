@@ -7,6 +7,7 @@ import { FeedError, type FeedErrorCode } from '../calendar/feed-errors.js';
 import { expandCalendar } from '../calendar/ics-expand.js';
 import { parseCalendar } from '../calendar/ics-parse.js';
 import { createRoomMatcher, eventRefersToRoom } from '../calendar/room-match.js';
+import { matchDigestOf } from './event-content.js';
 import type { ParsedFeedCache } from './parsed-feed-cache.js';
 
 export interface FeedAnalysisJob {
@@ -20,8 +21,14 @@ export interface FeedAnalysisJob {
   defaultTimeZone: string;
   /** Count and keep the instances that point at this room; null to count only. */
   room: { publicUrl: string; name: string } | null;
-  /** Matched instances returned at most, the earliest by start time. */
+  /** Matched instances kept at most, the earliest by start time. */
   maxMatched: number;
+  /**
+   * The digest of the instances the room stores: when the kept instances hash
+   * to it, they are not sent back (most syncs change nothing, and a room may
+   * keep hundreds of instances).
+   */
+  knownMatchDigest: string | null;
 }
 
 export type FeedAnalysis =
@@ -33,8 +40,12 @@ export type FeedAnalysis =
       eventsInWindow: number;
       /** All instances that point at the room, also those beyond maxMatched. */
       eventsMatched: number;
-      /** The first maxMatched of them by start time. */
-      matched: CalendarInstance[];
+      /** How many of them are kept: the first maxMatched by start time. */
+      eventsKept: number;
+      /** matchDigestOf the kept instances. */
+      matchDigest: string;
+      /** The kept instances; null when their digest is the job's knownMatchDigest. */
+      matched: CalendarInstance[] | null;
     }
   | { kind: 'failed'; code: FeedErrorCode; message: string };
 
@@ -52,12 +63,16 @@ export function analyzeFeed(job: FeedAnalysisJob, cache: ParsedFeedCache): FeedA
     );
     const matcher = job.room && createRoomMatcher(job.room.publicUrl, job.room.name);
     const matched = matcher ? inWindow.filter((instance) => eventRefersToRoom(matcher, instance)) : [];
+    const kept = matched.slice(0, job.maxMatched);
+    const matchDigest = matchDigestOf(kept);
     return {
       kind: 'analyzed',
       eventsInFeed: calendar.eventCount,
       eventsInWindow: inWindow.length,
       eventsMatched: matched.length,
-      matched: matched.slice(0, job.maxMatched),
+      eventsKept: kept.length,
+      matchDigest,
+      matched: matchDigest === job.knownMatchDigest ? null : kept,
     };
   } catch (error) {
     if (error instanceof FeedError) return { kind: 'failed', code: error.code, message: error.message };

@@ -67,6 +67,7 @@ export function createFeedTester(deps: {
         defaultTimeZone: config.ics.defaultTimeZone,
         room: roomName === null ? null : { publicUrl: config.publicUrl, name: roomName },
         maxMatched: 0,
+        knownMatchDigest: null,
       });
       return {
         ok: true,

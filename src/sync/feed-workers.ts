@@ -55,6 +55,7 @@ export function createFeedAnalyzer(options: { threads: number; cacheBytes: numbe
       minThreads: 0,
       maxThreads: 1,
       idleTimeout: Number.POSITIVE_INFINITY,
+      recordTiming: false, // piscina's run and wait histograms: nothing reads them
       workerData,
       resourceLimits: { maxOldGenerationSizeMb: Math.ceil(cacheBytes / MB) + WORKER_HEAP_HEADROOM_MB },
       // From source, the worker needs tsx's loader for its .ts imports, unless the process already runs under it.

@@ -18,7 +18,6 @@ import type { Metrics } from '../observability/metrics.js';
 import type { AppPubSub } from '../realtime/pubsub.js';
 import type { UrlCipher } from '../security/url-cipher.js';
 import { retryDelayMs } from './backoff.js';
-import { matchDigestOf } from './event-content.js';
 import type { AnalyzedFeed, FeedAnalyzer } from './feed-workers.js';
 import { applyReconcile, emptyPlan, hasChanges, planReconcile } from './reconcile-events.js';
 
@@ -53,9 +52,9 @@ export function windowAt(now: Date, sync: Pick<Config['sync'], 'windowPastMs' | 
  * are kept: the sync succeeded, with the earliest SYNC_MAX_EVENTS_PER_ROOM.
  */
 function capWarning(analysis: AnalyzedFeed): string | null {
-  if (analysis.eventsMatched <= analysis.matched.length) return null;
+  if (analysis.eventsMatched <= analysis.eventsKept) return null;
   return (
-    `${analysis.eventsMatched} events of the sync window point at this room; only the first ${analysis.matched.length} ` +
+    `${analysis.eventsMatched} events of the sync window point at this room; only the first ${analysis.eventsKept} ` +
     'by start time are kept (the server stores at most that many per room)'
   );
 }
@@ -92,6 +91,7 @@ export function createRoomSyncer(deps: RoomSyncDeps) {
       defaultTimeZone: config.ics.defaultTimeZone,
       room: { publicUrl: config.publicUrl, name: room.name },
       maxMatched: config.sync.maxEventsPerRoom,
+      knownMatchDigest: room.icsLastMatchDigest,
     };
     if (feed.body !== null) return analyzer.analyze({ ...job, text: feed.body });
     return analyzer.analyzeUnchanged(job, async () => {
@@ -146,23 +146,22 @@ export function createRoomSyncer(deps: RoomSyncDeps) {
       const feed = await loadFeed(room);
       const window = windowAt(startedAt, config.sync);
       const analysis = await analyze(room, feed, window);
-      const { matched } = analysis;
       const bodyGzip = feed.changed && feed.body !== null ? await gzipAsync(feed.body) : null;
       const status: SyncOutcome = feed.changed ? 'SUCCESS' : 'UNCHANGED';
 
       // Reads and planning happen outside the transaction; it holds only the
-      // writes. When the kept instances are exactly those the last sync stored,
-      // there is nothing to read either.
-      const matchDigest = matchDigestOf(matched);
+      // writes. When the kept instances are exactly those the last sync stored
+      // (the worker then sends none back), there is nothing to read either.
       const plan =
-        matchDigest === room.icsLastMatchDigest
+        analysis.matched === null
           ? emptyPlan()
-          : await planReconcile(db, { roomId, instances: matched, now: startedAt, windowEnd: window.end });
+          : await planReconcile(db, { roomId, instances: analysis.matched, now: startedAt, windowEnd: window.end });
       const { counts } = plan;
       const writeOutcome = async (client: Prisma.TransactionClient) => {
         const finishedAt = clock.now();
         await client.room.update({
           where: { id: roomId },
+          select: { id: true }, // not the whole row back: nothing reads it
           data: {
             icsLastSync: finishedAt,
             icsLastStatus: status,
@@ -171,7 +170,7 @@ export function createRoomSyncer(deps: RoomSyncDeps) {
             icsLastEtag: feed.etag,
             icsLastModified: feed.lastModified,
             icsLastHash: feed.hash,
-            icsLastMatchDigest: matchDigest,
+            icsLastMatchDigest: analysis.matchDigest,
             icsEventsInFeed: analysis.eventsInFeed,
             icsEventsInWindow: analysis.eventsInWindow,
             icsEventsMatched: analysis.eventsMatched,

@@ -101,7 +101,7 @@ describe.each(engines)('response cache on %s', (engine) => {
 
     const anonymous = await ask(ROOM);
     const forgedToken = `Bearer ${await tokenFor('owner', { now: clock.now(), secret: 'not-the-servers-secret-but-long-enough' })}`;
-    for (const conditional of [{}, { 'if-none-match': anonymous.etag! }]) {
+    for (const conditional of [{}, { 'if-none-match': anonymous.etag! }] as Array<Record<string, string>>) {
       const forged = await ask(ROOM, { authorization: forgedToken, ...conditional });
       expect(forged.status).toBe(401);
       expect(forged.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
