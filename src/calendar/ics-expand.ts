@@ -10,8 +10,8 @@ import { ExpansionBudget, ExpansionBudgetExceeded } from './expansion-budget.js'
 import { IcsCalendar, type EventGroup, type VeventRecord } from './ics-parse.js';
 import { Overrides } from './overrides.js';
 import { isSatisfiable, occurrences, untilWall } from './recurrence.js';
-import { intlZone, resolveTzid, UTC_ZONE, type Zone } from './time-zones.js';
-import { DAY_MS, instantOf, isoOf, plainTimeOf, wallMsOf, type EndRule, type TimeValue } from './wall-time.js';
+import { intlZone, resolveTzid, UTC_ZONE } from './time-zones.js';
+import { DAY_MS, instantOf, isoOf, plainTimeOf, wallMsOf, type EndRule, type TimeValue, type Zone } from './wall-time.js';
 
 /** Wall time and instant differ by at most ±26 h; occurrences are pre-filtered on wall times with this margin. */
 const WALL_SLACK_MS = 30 * 3_600_000;

@@ -13,16 +13,7 @@
 //   otherwise the value is treated as floating (read in the calendar's zone).
 import ICAL from 'ical.js';
 import { findIana } from 'windows-iana';
-import { DAY_MS } from './wall-time.js';
-
-export interface Zone {
-  readonly id: string;
-  /** Instant (ms since epoch) of a wall time in this zone. Gaps use the offset before the transition, overlaps the first occurrence. */
-  wallToUtc(wallMs: number): number;
-  /** Wall time in this zone of an instant. */
-  utcToWall(utcMs: number): number;
-}
-
+import { DAY_MS, type Zone } from './wall-time.js';
 
 export const UTC_ZONE: Zone = { id: 'UTC', wallToUtc: (ms) => ms, utcToWall: (ms) => ms };
 

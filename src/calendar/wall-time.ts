@@ -3,9 +3,17 @@
 // into an instant only at the end. Plain jCal date strings are read by hand:
 // this runs for every DTSTART, EXDATE and RECURRENCE-ID of a feed.
 import ICAL from 'ical.js';
-import type { Zone } from './time-zones.js';
 
 export const DAY_MS = 86_400_000;
+
+/** Turns wall times into instants and back (time-zones.ts makes them from TZIDs). */
+export interface Zone {
+  readonly id: string;
+  /** Instant (ms since epoch) of a wall time in this zone. Gaps use the offset before the transition, overlaps the first occurrence. */
+  wallToUtc(wallMs: number): number;
+  /** Wall time in this zone of an instant. */
+  utcToWall(utcMs: number): number;
+}
 
 /** A DTSTART-like value: its wall time and the zone that turns it into an instant. */
 export interface TimeValue {

@@ -5,13 +5,14 @@
 // heap limit: a feed that needs more memory fails alone, the thread is
 // replaced, and the server keeps running.
 //
-// Each thread keeps its own cache of parsed feeds, so a room always goes to
-// the same thread (one single-thread pool per thread, chosen by the room's
-// id): an unchanged feed is then found parsed where it was parsed last time,
-// instead of being read back from the database and parsed again on another.
-import { createHash } from 'node:crypto';
+// Each thread keeps its own cache of parsed feeds (one single-thread pool per
+// thread, so this module chooses the thread): a feed to parse goes to the
+// least busy thread, and an unchanged feed to the thread that parsed it last,
+// where its parse is cached, instead of being read back from the database and
+// parsed again on another.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LRUCache } from 'lru-cache';
 import { Piscina } from 'piscina';
 import { FeedError } from '../calendar/feed-errors.js';
 import type { FeedAnalysis, FeedAnalysisJob } from './feed-analysis.js';
@@ -25,6 +26,8 @@ const WORKER_URL = new URL(`./feed-worker${extension}`, import.meta.url);
 const MB = 1024 * 1024;
 /** Heap a worker needs beside its cache: parsing and expanding the largest accepted feed (ICS_MAX_BYTES, 10 MB). */
 const WORKER_HEAP_HEADROOM_MB = 512;
+/** Rooms whose thread is remembered; a room forgotten is parsed again once, wherever there is room. */
+const ROOMS_REMEMBERED = 100_000;
 
 export type AnalyzedFeed = Extract<FeedAnalysis, { kind: 'analyzed' }>;
 
@@ -66,14 +69,12 @@ export function createFeedAnalyzer(options: { threads: number; cacheBytes: numbe
   }));
   for (const thread of threads) thread.pool.on('workerDestroy', () => (thread.cachedBytes = 0));
 
-  /** A room's own thread; a one-off test of a URL (nothing cached) goes to the least busy one. */
-  function threadFor(roomId: string | null) {
-    if (roomId === null) return threads.reduce((least, thread) => (thread.pending < least.pending ? thread : least));
-    return threads[createHash('md5').update(roomId).digest().readUInt32BE(0) % threads.length]!;
-  }
+  type Thread = (typeof threads)[number];
+  /** The thread that parsed a room's feed last, and so has it cached. */
+  const homes = new LRUCache<string, Thread>({ max: ROOMS_REMEMBERED });
+  const leastBusy = () => threads.reduce((least, thread) => (thread.pending < least.pending ? thread : least));
 
-  async function run(job: FeedAnalysisJob): Promise<AnalyzedFeed | { kind: 'need-text' }> {
-    const thread = threadFor(job.roomId);
+  async function run(job: FeedAnalysisJob, thread: Thread): Promise<AnalyzedFeed | { kind: 'need-text' }> {
     thread.pending++;
     const result = await thread.pool
       .run(job)
@@ -91,7 +92,9 @@ export function createFeedAnalyzer(options: { threads: number; cacheBytes: numbe
   }
 
   async function analyze(job: FeedAnalysisOfText): Promise<AnalyzedFeed> {
-    const analysis = await run(job);
+    const thread = leastBusy();
+    if (job.roomId !== null) homes.set(job.roomId, thread);
+    const analysis = await run(job, thread);
     if (analysis.kind === 'need-text') throw new Error('The feed worker asked for a text it was given');
     return analysis;
   }
@@ -99,7 +102,7 @@ export function createFeedAnalyzer(options: { threads: number; cacheBytes: numbe
   return {
     analyze,
     async analyzeUnchanged(job, loadText) {
-      const analysis = await run({ ...job, text: null });
+      const analysis = await run({ ...job, text: null }, (job.roomId !== null && homes.get(job.roomId)) || leastBusy());
       return analysis.kind === 'need-text' ? analyze({ ...job, text: await loadText() }) : analysis;
     },
     get pending() {

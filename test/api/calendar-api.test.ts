@@ -9,7 +9,8 @@ import { startFeedServer, type FeedServer } from '../support/feed-server.js';
 import { resultAs } from '../support/results.js';
 import { startTestServer, tokenFor, wsSubscribe, type TestServer } from '../support/test-server.js';
 import { EnableCalendar, SyncRoomCalendar } from '../sync/operations.js';
-import { CreateRoom, NodeById, RoomEvents, RoomEventsUpdated, RoomHistory, StartMeeting, UpdateRoom } from './operations.js';
+import { CreateMeeting } from '../meetings/operations.js';
+import { CreateRoom, NodeById, RoomEvents, RoomEventsUpdated, RoomHistory, UpdateRoom } from './operations.js';
 
 const ROOM = 'planning';
 const ROOM_URL = `https://rooms.example.com/${ROOM}`;
@@ -124,7 +125,7 @@ describe.each(engines)('calendar and history API on %s', (engine) => {
 
   it('lists closed meetings as history: closing details for the owner, title and times for everyone', async () => {
     clock.set(new Date('2026-12-01T09:00:00Z'));
-    const started = resultAs((await server.request(StartMeeting, { roomName: ROOM })).body.data?.createMeeting, 'CreateMeetingSuccess');
+    const started = resultAs((await server.request(CreateMeeting, { roomName: ROOM })).body.data?.createMeeting, 'CreateMeetingSuccess');
     expect(started.meeting.platformMeetingId).toBeNull(); // owner only: a guest started it
 
     const { platformMeetingId } = await server.app.services.db.meeting.findFirstOrThrow({ select: { platformMeetingId: true } });

@@ -141,15 +141,6 @@ export const RoomHistory = graphql(`
   }
 `);
 
-export const StartMeeting = graphql(`
-  mutation StartMeeting($roomName: String!) {
-    createMeeting(roomName: $roomName) {
-      __typename
-      ... on CreateMeetingSuccess { meeting { id platformMeetingId } }
-    }
-  }
-`);
-
 export const RoomEventsUpdated = graphql(`
   subscription RoomEventsUpdated($name: String!) {
     roomUpdated(name: $name) {

@@ -1,33 +1,16 @@
 // `npm start` as an operator runs it: a real process, configured from the
 // environment, serving on its port and stopping cleanly on SIGTERM.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startProcess, waitForOutput } from '../support/child-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-function startProcess(env: Record<string, string>): { child: ChildProcessWithoutNullStreams; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return { child, output: () => output };
-}
-
-async function waitForOutput(output: () => string, pattern: RegExp, timeoutMs = 80_000): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const match = pattern.exec(output());
-    if (match) return match;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${pattern}; output so far:\n${output()}`);
-}
+/** The server from source, as `npm run dev` runs it (without watching). */
+const startServer = (env: Record<string, string>) => startProcess(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: projectRoot, env });
 
 describe('the server process', () => {
   let database: TestDatabase | undefined;
@@ -42,7 +25,7 @@ describe('the server process', () => {
 
   it('starts on the embedded default, serves /health, /ready and GraphQL, and stops on SIGTERM', async () => {
     database = await createTestDatabase('pglite');
-    const { child, output } = startProcess({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: database.dataDir });
+    const { child, output } = startServer({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: database.dataDir });
     running = child;
     const [, url] = await waitForOutput(output, /roomcal is running at (http:\/\/[^\s"]+)\/graphql/);
 
@@ -61,7 +44,7 @@ describe('the server process', () => {
   });
 
   it('refuses to start with a clear message for each bad setting', async () => {
-    const { child, output } = startProcess({ PORT: 'eighty', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x', ICS_ALLOW_HTTP: 'maybe' });
+    const { child, output } = startServer({ PORT: 'eighty', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x', ICS_ALLOW_HTTP: 'maybe' });
     running = child;
     const [code] = await once(child, 'exit');
     expect(code).toBe(1);
@@ -73,7 +56,7 @@ describe('the server process', () => {
   });
 
   it('requires shared keys when running on PostgreSQL', async () => {
-    const { child, output } = startProcess({ DATABASE_URL: 'postgres://127.0.0.1:1/none' });
+    const { child, output } = startServer({ DATABASE_URL: 'postgres://127.0.0.1:1/none' });
     running = child;
     const [code] = await once(child, 'exit');
     expect(code).toBe(1);

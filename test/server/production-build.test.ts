@@ -2,7 +2,7 @@
 // without its install and prune steps: the copy shares this worktree's
 // node_modules), started the ways operators start it: `node dist/main.js`
 // and `npm start`. The build runs once for the file.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { cp, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,44 +10,21 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { startProcess, waitForOutput, type StartedProcess } from '../support/child-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 const copied = ['src', 'prisma', 'scripts', 'package.json', 'package-lock.json', 'prisma.config.ts', 'tsconfig.json', 'tsconfig.build.json'];
 
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<[number | null, NodeJS.Signals | null]>;
-}
-
 describe('the production build', () => {
   let buildDir: string;
-  const started: Started[] = [];
+  const started: StartedProcess[] = [];
   const databases: TestDatabase[] = [];
 
-  function start(command: string, args: string[], env: Record<string, string>, options: { detached?: boolean } = {}): Started {
-    const child = spawn(command, args, {
-      cwd: buildDir,
-      detached: options.detached ?? false,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
-    });
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const process_ = { child, output: () => output, exited: once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]> };
-    started.push(process_);
-    return process_;
-  }
-
-  async function waitForOutput(output: () => string, pattern: RegExp, timeoutMs = 90_000): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const match = pattern.exec(output());
-      if (match) return match;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; output so far:\n${output()}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+  function start(command: string, args: string[], env: Record<string, string>, options: { detached?: boolean } = {}): StartedProcess {
+    const server = startProcess(command, args, { cwd: buildDir, env: { PORT: '0', HOST: '127.0.0.1', ...env }, detached: options.detached });
+    started.push(server);
+    return server;
   }
 
   async function freshDataDir(): Promise<string> {

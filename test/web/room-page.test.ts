@@ -6,13 +6,13 @@
 // counts. The server's clock is injected; starts happen when the test says so.
 // PGlite only: what is checked here is the page, storage is covered elsewhere.
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateRoom, UpdateRoom } from '../api/operations.js';
 import { TestClock } from '../support/clock.js';
 import { icsCalendar, startFeedServer, type FeedServer, type IcsEventSpec } from '../support/feed-server.js';
+import { freePort } from '../support/free-port.js';
 import { resultAs } from '../support/results.js';
 import { startTestServer, tokenFor, type TestServer } from '../support/test-server.js';
 import { SyncRoomCalendar } from '../sync/operations.js';
@@ -25,14 +25,6 @@ const day = (time: string) => new Date(`2026-12-01T${time}Z`);
 const VIEWER_CLOCK_SHIFT_MS = 7 * 60_000;
 const OWNER_CLOCK_SHIFT_MS = -3 * 60_000;
 const TOKEN_KEY = 'roomcal.token';
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** A context whose Date runs `shiftMs` off the real clock (timers untouched). */
 async function contextWithClockShift(browser: Browser, shiftMs: number, token?: string): Promise<BrowserContext> {
