@@ -2,19 +2,18 @@
 // as dates in the calendar's zone, every event's time zone, owner-only fields
 // (location included) hidden on every path, and closed meetings.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signWebhook } from '../../src/meetings/webhook-signature.js';
 import { TestClock } from '../support/clock.js';
 import { engines } from '../support/databases.js';
 import { startFeedServer, type FeedServer } from '../support/feed-server.js';
 import { resultAs } from '../support/results.js';
 import { startTestServer, tokenFor, wsSubscribe, type TestServer } from '../support/test-server.js';
 import { EnableCalendar, SyncRoomCalendar } from '../sync/operations.js';
+import { LOCAL_WEBHOOK_SECRET, meetingTestEnv, postLocalWebhook } from '../meetings/meeting-setup.js';
 import { CreateMeeting } from '../meetings/operations.js';
 import { CreateRoom, NodeById, RoomEvents, RoomEventsUpdated, RoomHistory, UpdateRoom } from './operations.js';
 
 const ROOM = 'planning';
 const ROOM_URL = `https://rooms.example.com/${ROOM}`;
-const WEBHOOK_SECRET = 'local-webhook-secret-for-tests';
 const T0 = new Date('2026-12-01T08:00:00Z');
 
 const FEED = [
@@ -52,14 +51,7 @@ describe.each(engines)('calendar and history API on %s', (engine) => {
     feeds = await startFeedServer();
     server = await startTestServer(engine, {
       clock,
-      env: {
-        ICS_ALLOW_HTTP: 'true',
-        ICS_ALLOW_PRIVATE_NETWORKS: 'true',
-        SYNC_ENABLED: 'false',
-        MEETINGS_ENABLED: 'false',
-        MANUAL_SYNC_MIN_INTERVAL_SECONDS: '0',
-        LOCAL_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      },
+      env: { ...meetingTestEnv, LOCAL_WEBHOOK_SECRET },
     });
     feeds.serve('/team.ics', { body: FEED });
     await server.request(CreateRoom, { input: { name: ROOM } }, { as: 'owner' });
@@ -131,13 +123,8 @@ describe.each(engines)('calendar and history API on %s', (engine) => {
     const { platformMeetingId } = await server.app.services.db.meeting.findFirstOrThrow({ select: { platformMeetingId: true } });
     const report = async (numClients: number, at: string) => {
       clock.set(new Date(at));
-      const body = JSON.stringify({ type: numClients > 0 ? 'room.client.joined' : 'room.client.left', data: { meetingId: platformMeetingId, numClients } });
-      const response = await fetch(`${server.url}/webhooks/local`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'whereby-signature': signWebhook(body, WEBHOOK_SECRET, new Date(at)) },
-        body,
-      });
-      expect(response.status).toBe(200);
+      const body = { type: numClients > 0 ? 'room.client.joined' : 'room.client.left', data: { meetingId: platformMeetingId, numClients } };
+      expect((await postLocalWebhook(server, body, { at: new Date(at) })).status).toBe(200);
     };
     await report(2, '2026-12-01T09:01:00Z');
     await report(1, '2026-12-01T09:20:00Z');

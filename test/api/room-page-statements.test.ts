@@ -4,6 +4,7 @@
 // (LOG_LEVEL=trace logs each one), with the schedulers off so nothing else runs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from '../generated/index.js';
+import { meetingTestEnv } from '../meetings/meeting-setup.js';
 import { TestClock } from '../support/clock.js';
 import { engines } from '../support/databases.js';
 import { icsCalendar, startFeedServer, type FeedServer, type IcsEventSpec } from '../support/feed-server.js';
@@ -63,7 +64,7 @@ describe.each(engines)('SQL statements of the room page query on %s', (engine) =
     server = await startTestServer(engine, {
       clock,
       logger,
-      env: { ICS_ALLOW_HTTP: 'true', ICS_ALLOW_PRIVATE_NETWORKS: 'true', SYNC_ENABLED: 'false', MEETINGS_ENABLED: 'false', MANUAL_SYNC_MIN_INTERVAL_SECONDS: '0' },
+      env: meetingTestEnv,
     });
     feeds.serve(`/${ROOM}.ics`, { body: icsCalendar(EVENTS) });
     await server.request(CreateRoom, { input: { name: ROOM } }, { as: 'owner' });

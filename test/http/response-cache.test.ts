@@ -5,10 +5,9 @@
 // result is reused for as long as the test does not change or move anything.
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signWebhook } from '../../src/meetings/webhook-signature.js';
 import { CreateRoom, ServerTime, UpdateRoom } from '../api/operations.js';
 import { graphql } from '../generated/index.js';
-import { day, meetingTestEnv, roomEvent } from '../meetings/meeting-setup.js';
+import { day, LOCAL_WEBHOOK_SECRET, meetingTestEnv, postLocalWebhook, roomEvent } from '../meetings/meeting-setup.js';
 import { CreateMeeting } from '../meetings/operations.js';
 import { TestClock } from '../support/clock.js';
 import { engines } from '../support/databases.js';
@@ -17,8 +16,6 @@ import { resultAs } from '../support/results.js';
 import { sqlStatementLog } from '../support/sql-log.js';
 import { startTestServer, tokenFor, type TestServer } from '../support/test-server.js';
 import { EnableCalendar, SyncRoomCalendar } from '../sync/operations.js';
-
-const WEBHOOK_SECRET = 'local-webhook-secret-for-tests';
 
 /** The room page's kind of query: no serverTime, so it may be served from the cache. */
 const CachedRoom = graphql(`
@@ -66,7 +63,7 @@ describe.each(engines)('response cache on %s', (engine) => {
 
   beforeAll(async () => {
     feeds = await startFeedServer();
-    server = await startTestServer(engine, { clock, logger, env: { ...meetingTestEnv, LOCAL_WEBHOOK_SECRET: WEBHOOK_SECRET } });
+    server = await startTestServer(engine, { clock, logger, env: { ...meetingTestEnv, LOCAL_WEBHOOK_SECRET } });
     feeds.serve(`/${ROOM}.ics`, { body: icsCalendar([standup, planning]) });
     await server.request(CreateRoom, { input: { name: ROOM } }, { as: 'owner' });
     await server.request(EnableCalendar, { name: ROOM, url: feeds.url(`/${ROOM}.ics`) }, { as: 'owner' });
@@ -118,9 +115,8 @@ describe.each(engines)('response cache on %s', (engine) => {
     const meeting = resultAs(created.body.data?.createMeeting, 'CreateMeetingSuccess').meeting;
     expect((await room()).activeMeetings).toEqual([{ id: meeting.id, title: null, participantCount: 0, platformMeetingId: null }]);
 
-    const raw = JSON.stringify({ type: 'room.client.joined', data: { meetingId: meeting.platformMeetingId, numClients: 4 } });
-    const webhook = await fetch(`${server.url}/webhooks/local`, { method: 'POST', headers: { 'whereby-signature': signWebhook(raw, WEBHOOK_SECRET, clock.now()) }, body: raw });
-    expect(webhook.status).toBe(200);
+    const joined = { type: 'room.client.joined', data: { meetingId: meeting.platformMeetingId, numClients: 4 } };
+    expect((await postLocalWebhook(server, joined, { at: clock.now() })).status).toBe(200);
     expect((await room()).activeMeetings[0].participantCount).toBe(4);
 
     const briefing = roomEvent(ROOM, 'briefing', day('10:10:00'), day('10:20:00'));

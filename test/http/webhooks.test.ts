@@ -7,13 +7,13 @@ import { decodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signWebhook } from '../../src/meetings/webhook-signature.js';
 import { CreateRoom } from '../api/operations.js';
+import { LOCAL_WEBHOOK_SECRET, postLocalWebhook } from '../meetings/meeting-setup.js';
 import { CreateMeeting } from '../meetings/operations.js';
 import { TestClock } from '../support/clock.js';
 import { engines } from '../support/databases.js';
 import { resultAs } from '../support/results.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
-const WEBHOOK_SECRET = 'local-webhook-secret-for-tests';
 
 /** Sends raw bytes on one connection and reads what comes back until `responses` HTTP responses arrived. */
 function exchange(port: number, requests: string[], responses: number): Promise<string[]> {
@@ -41,19 +41,11 @@ describe.each(engines)('webhooks on %s', (engine) => {
   let meetingId: string;
   const clock = new TestClock(new Date());
 
-  const post = async (body: unknown, header?: string) => {
-    const raw = typeof body === 'string' ? body : JSON.stringify(body);
-    const response = await fetch(`${server.url}/webhooks/local`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'whereby-signature': header ?? signWebhook(raw, WEBHOOK_SECRET, clock.now()) },
-      body: raw,
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
+  const post = (body: unknown, header?: string) => postLocalWebhook(server, body, { at: clock.now(), header });
   const participantCount = async () => (await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: meetingId } })).participantCount;
 
   beforeAll(async () => {
-    server = await startTestServer(engine, { clock, env: { LOCAL_WEBHOOK_SECRET: WEBHOOK_SECRET, MEETINGS_ENABLED: 'false', SYNC_ENABLED: 'false' } });
+    server = await startTestServer(engine, { clock, env: { LOCAL_WEBHOOK_SECRET, MEETINGS_ENABLED: 'false', SYNC_ENABLED: 'false' } });
     await server.request(CreateRoom, { input: { name: 'hooks' } }, { as: 'owner' });
     const created = await server.request(CreateMeeting, { roomName: 'hooks' }, { as: 'owner' });
     const { meeting } = resultAs(created.body.data!.createMeeting, 'CreateMeetingSuccess');
@@ -64,7 +56,7 @@ describe.each(engines)('webhooks on %s', (engine) => {
 
   it('refuses a replayed delivery however its signature header is re-written', async () => {
     const joined = JSON.stringify({ type: 'room.client.joined', data: { meetingId: platformMeetingId, numClients: 1 } });
-    const header = signWebhook(joined, WEBHOOK_SECRET, clock.now());
+    const header = signWebhook(joined, LOCAL_WEBHOOK_SECRET, clock.now());
     expect((await post(joined, header)).status).toBe(200);
     expect((await post({ type: 'room.client.left', data: { meetingId: platformMeetingId, numClients: 0 } })).status).toBe(200);
     expect(await participantCount()).toBe(0);

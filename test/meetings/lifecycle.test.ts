@@ -12,9 +12,9 @@ import { icsCalendar, startFeedServer, type FeedServer, type IcsEventSpec } from
 import { resultAs } from '../support/results.js';
 import { startTestServer, tokenFor, wsSubscribe, type TestServer } from '../support/test-server.js';
 import { EnableCalendar, SyncRoomCalendar } from '../sync/operations.js';
+import { LOCAL_WEBHOOK_SECRET, meetingTestEnv, postLocalWebhook } from './meeting-setup.js';
 import { CreateMeeting, JoinMeeting, MeetingStarted, MeetingStartRights, ParticipantCount, RoomMeetings, SetMeetingStartPolicy } from './operations.js';
 
-const WEBHOOK_SECRET = 'local-webhook-secret-for-tests';
 const day = (time: string) => new Date(`2026-12-01T${time}Z`);
 const ROOM = 'daily';
 const ROOM_URL = `https://rooms.example.com/${ROOM}`;
@@ -24,16 +24,6 @@ const planning: IcsEventSpec = { uid: 'planning', summary: 'Planning', start: da
 const review: IcsEventSpec = { uid: 'review', summary: 'Review', start: day('14:00:00'), end: day('15:00:00'), location: ROOM_URL };
 const reviewCopy: IcsEventSpec = { ...review, uid: 'review-copy-from-other-calendar' };
 const retro: IcsEventSpec = { uid: 'retro', summary: 'Retro', start: day('16:00:00'), end: day('16:30:00'), location: ROOM_URL };
-
-async function postWebhook(server: TestServer, body: unknown, options: { at: Date; secret?: string; header?: string }) {
-  const raw = JSON.stringify(body);
-  const response = await fetch(`${server.url}/webhooks/local`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'whereby-signature': options.header ?? signWebhook(raw, options.secret ?? WEBHOOK_SECRET, options.at) },
-    body: raw,
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
 
 describe.each(engines)('meeting lifecycle on %s', (engine) => {
   let server: TestServer;
@@ -55,7 +45,7 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
   const participants = async (title: string, numClients: number, at: string) => {
     clock.set(day(at));
     const type = numClients > 0 ? 'room.client.joined' : 'room.client.left';
-    const result = await postWebhook(server, { type, data: { meetingId: await platformIdOf(title), numClients } }, { at: day(at) });
+    const result = await postLocalWebhook(server, { type, data: { meetingId: await platformIdOf(title), numClients } }, { at: day(at) });
     expect(result.status).toBe(200);
   };
 
@@ -63,14 +53,7 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
     feeds = await startFeedServer();
     server = await startTestServer(engine, {
       clock,
-      env: {
-        ICS_ALLOW_HTTP: 'true',
-        ICS_ALLOW_PRIVATE_NETWORKS: 'true',
-        SYNC_ENABLED: 'false',
-        MEETINGS_ENABLED: 'false',
-        MANUAL_SYNC_MIN_INTERVAL_SECONDS: '0',
-        LOCAL_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      },
+      env: { ...meetingTestEnv, LOCAL_WEBHOOK_SECRET },
     });
     feeds.serve('/daily.ics', { body: icsCalendar([standup, planning, review, reviewCopy, retro]), etag: true });
     await server.request(CreateRoom, { input: { name: ROOM } }, { as: 'owner' });
@@ -294,23 +277,22 @@ describe.each(engines)('meeting lifecycle on %s', (engine) => {
     const meeting = await server.app.services.db.meeting.findFirstOrThrow({ where: { isActive: true } });
     const now = clock.now();
     const body = { type: 'room.client.joined', data: { meetingId: meeting.platformMeetingId, numClients: 5 } };
-    expect((await postWebhook(server, body, { at: now, secret: 'wrong-secret-wrong-secret' })).status).toBe(401);
-    expect((await postWebhook(server, body, { at: new Date(now.getTime() - 61_000) })).status).toBe(401);
-    expect((await postWebhook(server, body, { at: now, header: 'nonsense' })).status).toBe(401);
-    expect((await postWebhook(server, { type: 'room.client.joined', data: { meetingId: 'nope', numClients: 1 } }, { at: now })).status).toBe(404);
-    expect((await postWebhook(server, { type: 'something.else' }, { at: now })).status).toBe(400);
-    const response = await fetch(`${server.url}/webhooks/local`, { method: 'POST', headers: { 'whereby-signature': signWebhook('{not json', WEBHOOK_SECRET, now) }, body: '{not json' });
-    expect(response.status).toBe(400);
+    expect((await postLocalWebhook(server, body, { at: now, secret: 'wrong-secret-wrong-secret' })).status).toBe(401);
+    expect((await postLocalWebhook(server, body, { at: new Date(now.getTime() - 61_000) })).status).toBe(401);
+    expect((await postLocalWebhook(server, body, { at: now, header: 'nonsense' })).status).toBe(401);
+    expect((await postLocalWebhook(server, { type: 'room.client.joined', data: { meetingId: 'nope', numClients: 1 } }, { at: now })).status).toBe(404);
+    expect((await postLocalWebhook(server, { type: 'something.else' }, { at: now })).status).toBe(400);
+    expect((await postLocalWebhook(server, '{not json', { at: now })).status).toBe(400);
     expect((await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: meeting.id } })).participantCount).toBe(meeting.participantCount);
 
-    const header = signWebhook(JSON.stringify(body), WEBHOOK_SECRET, now);
-    expect((await postWebhook(server, body, { at: now, header })).status).toBe(200);
-    const replay = await postWebhook(server, { ...body, data: { ...body.data } }, { at: now, header });
+    const header = signWebhook(JSON.stringify(body), LOCAL_WEBHOOK_SECRET, now);
+    expect((await postLocalWebhook(server, body, { at: now, header })).status).toBe(200);
+    const replay = await postLocalWebhook(server, { ...body, data: { ...body.data } }, { at: now, header });
     expect(replay.status).toBe(409);
     expect((await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: meeting.id } })).participantCount).toBe(5);
 
     // A report older than the one applied (webhooks can arrive out of order) does not overwrite it.
-    const older = await postWebhook(server, { type: 'room.client.left', data: { meetingId: meeting.platformMeetingId, numClients: 0 } }, { at: new Date(now.getTime() - 30_000) });
+    const older = await postLocalWebhook(server, { type: 'room.client.left', data: { meetingId: meeting.platformMeetingId, numClients: 0 } }, { at: new Date(now.getTime() - 30_000) });
     expect(older).toEqual({ status: 200, body: { result: 'stale' } });
     expect((await server.app.services.db.meeting.findUniqueOrThrow({ where: { id: meeting.id } })).participantCount).toBe(5);
   });

@@ -3,6 +3,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect } from 'vitest';
+import { signWebhook } from '../../src/meetings/webhook-signature.js';
 import { CreateRoom } from '../api/operations.js';
 import type { Clock } from '../../src/clock.js';
 import type { Engine } from '../support/databases.js';
@@ -12,6 +13,24 @@ import { startTestServer, type TestServer } from '../support/test-server.js';
 import { EnableCalendar, SyncRoomCalendar } from '../sync/operations.js';
 
 export const day = (time: string) => new Date(`2026-12-01T${time}Z`);
+
+/** LOCAL_WEBHOOK_SECRET of the servers whose tests report participants through /webhooks/local. */
+export const LOCAL_WEBHOOK_SECRET = 'local-webhook-secret-for-tests';
+
+/**
+ * POSTs a platform report to /webhooks/local, signed for `at` with the test
+ * secret (or `secret`), or sent with a given signature `header`; a string body
+ * is sent as it is.
+ */
+export async function postLocalWebhook(server: TestServer, body: unknown, options: { at: Date; secret?: string; header?: string }) {
+  const raw = typeof body === 'string' ? body : JSON.stringify(body);
+  const response = await fetch(`${server.url}/webhooks/local`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'whereby-signature': options.header ?? signWebhook(raw, options.secret ?? LOCAL_WEBHOOK_SECRET, options.at) },
+    body: raw,
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
 
 /** Schedulers off (tests tick them with the injected clock), local feeds allowed, manual sync unthrottled. */
 export const meetingTestEnv = {
