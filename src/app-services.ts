@@ -1,4 +1,3 @@
-import type { FeedFetcher } from './calendar/feed-fetcher.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
@@ -20,7 +19,6 @@ export interface AppServices {
   clock: Clock;
   urlCipher: UrlCipher;
   pubsub: AppPubSub;
-  feedFetcher: FeedFetcher;
   /** Worker threads that parse and expand feeds. */
   feedAnalyzer: FeedAnalyzer;
   /** The testIcsUrl use case. */

@@ -85,7 +85,6 @@ export async function startApp({ config, clock = systemClock, logger = createLog
     clock,
     urlCipher,
     pubsub,
-    feedFetcher,
     feedAnalyzer,
     feedTester,
     calendarSync,

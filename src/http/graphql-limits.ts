@@ -8,6 +8,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError, Kind, visit, type DocumentNode, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Config } from '../config.js';
+import { requestError } from '../schema/errors.js';
 
 type GraphqlLimits = Config['limits']['graphql'];
 
@@ -126,10 +127,7 @@ function visitForNul(document: DocumentNode): boolean {
   return found;
 }
 
-const nulError = () =>
-  new GraphQLError('Text must not contain the NUL character (U+0000)', {
-    extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
-  });
+const nulError = () => requestError('BAD_USER_INPUT', 'Text must not contain the NUL character (U+0000)');
 
 /**
  * No stored text may contain U+0000 (PostgreSQL refuses it), so an argument

@@ -75,7 +75,8 @@ export function createMeetingScheduler(deps: MeetingSchedulerDeps): MeetingSched
   let running: Promise<void> | undefined;
 
   /** Asks the platform for the meeting rows that do not have one yet (new, or a platform that failed before and is due again). */
-  async function provisionPending(now: Date): Promise<void> {
+  /** Asks the platform for the meetings awaiting it; true when any got its room. */
+  async function provisionPending(now: Date): Promise<boolean> {
     const due = await db.$queryRaw<Array<{ id: string }>>`
       SELECT "id" FROM (
         SELECT "id", ROW_NUMBER() OVER (PARTITION BY "roomId" ORDER BY "startDate", "id") AS "rank"
@@ -83,13 +84,14 @@ export function createMeetingScheduler(deps: MeetingSchedulerDeps): MeetingSched
         WHERE ${awaitingPlatform(now)} AND ("provisionRetryAt" IS NULL OR "provisionRetryAt" <= ${now})
       ) AS pending
       WHERE "rank" <= ${MEETINGS_PER_ROOM_PER_TICK}`;
-    if (due.length === 0) return;
+    if (due.length === 0) return false;
     const pending = await db.meeting.findMany({
       where: { id: { in: due.map((row) => row.id) } },
       include: { room: { select: { name: true } } },
       orderBy: { startDate: 'asc' },
     });
-    await Promise.all(pending.map((meeting) => platformCalls(() => provisionMeeting(deps, meeting, now))));
+    const results = await Promise.all(pending.map((meeting) => platformCalls(() => provisionMeeting(deps, meeting, now))));
+    return results.some((result) => result.ok);
   }
 
   /** Pre-creates meetings for events starting within the lead time (or already running) that have none yet. */
@@ -188,9 +190,9 @@ export function createMeetingScheduler(deps: MeetingSchedulerDeps): MeetingSched
     const started = await db.meeting.findMany({ where: { isActive: true, startDate: { lte: now } }, select: closableSelect });
     let next: Date | null = null;
     for (const meeting of started) {
-      const reason = closeReasonAt(meeting, now);
-      if (reason) await close(meeting, reason, now);
-      else next = earliest(next, closeDueOf(meeting)?.at ?? null);
+      const due = closeDueOf(meeting);
+      if (due && due.at <= now) await close(meeting, due.reason, now);
+      else next = earliest(next, due?.at ?? null);
     }
     return next;
   }
@@ -213,9 +215,8 @@ export function createMeetingScheduler(deps: MeetingSchedulerDeps): MeetingSched
     await announceStarts(deps, now);
     await followEventChanges(now);
     await precreate(now);
-    await provisionPending(now);
     // Meetings provisioned just now whose event is already running.
-    await announceStarts(deps, now);
+    if (await provisionPending(now)) await announceStarts(deps, now);
     const nextClose = await closeByRules(now);
     return earliest(nextClose, await nextTimedWork(now));
   }

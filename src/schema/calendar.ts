@@ -12,7 +12,6 @@ import { roomOwnerOnly } from './owner-only.js';
 import { findOwnedRoom, SyncOutcome } from './room.js';
 import { FeedError, InvalidInputError, NotFoundError, RateLimitedError } from './user-errors.js';
 
-export type { AttendeeShape };
 
 /** An enum of iCalendar values (RFC 5545 spells them with hyphens, GraphQL with underscores). */
 function icsEnum<const Value extends string>(name: string, description: string, values: Record<Value, string>) {

@@ -332,7 +332,7 @@ async function updateRoomRow(
     return tx.room.update({ ...rowQuery(query), where: { id: room.id }, data });
   });
   context.services.pubsub.publish('room:updated', room.id, { roomId: room.id });
-  context.services.calendarSync.wake(); // the room's next sync may have moved
+  if (data.icsNextSyncAt) context.services.calendarSync.wake(); // a sync is due now: the scheduler may be asleep until later
   return updated;
 }
 
